@@ -1,0 +1,26 @@
+namespace AspireChat.ChatApi.Conversations;
+
+/// <summary>
+/// Where conversations live. Every call is scoped to an owner: a conversation of another owner
+/// is indistinguishable from one that does not exist.
+/// </summary>
+public interface IConversationStore
+{
+    /// <summary>Creates an empty conversation for <paramref name="ownerId"/>.</summary>
+    Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken);
+
+    /// <summary>The owner's conversations, most recently updated first.</summary>
+    Task<IReadOnlyList<ConversationSummary>> ListAsync(string ownerId, CancellationToken cancellationToken);
+
+    /// <summary>The conversation with its messages, or null when it is not the owner's.</summary>
+    Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends a user message and the assistant's reply as one atomic step, trimming the oldest
+    /// messages past the configured cap. Returns false when the conversation is not the owner's.
+    /// </summary>
+    Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the conversation. Returns false when it is not the owner's.</summary>
+    Task<bool> DeleteAsync(string ownerId, string conversationId, CancellationToken cancellationToken);
+}

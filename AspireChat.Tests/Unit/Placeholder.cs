@@ -1,0 +1,1 @@
+namespace AspireChat.Tests.Unit;
