@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Sockets;
+using AspireChat.Bench.Processes;
+
+namespace AspireChat.Bench.Load;
+
+/// <summary>
+/// Creates the virtual users for a target, sharing the HTTP machinery among them. WebSocket users are spread over
+/// several loopback source addresses (127.0.0.1, .2, …) so ten thousand sockets do not run out of ephemeral ports.
+/// </summary>
+internal sealed class UserFactory : IDisposable
+{
+    private const int ConnectionsPerSourceAddress = 5_000;
+    private readonly List<IDisposable> _owned = [];
+
+    public IReadOnlyList<IVirtualUser> Create(SystemUnderTest system, string model, int count, int? expectedTokens)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        if (system.Target.Route == Route.DirectToMock)
+        {
+            var http = Own(new HttpClient(new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            });
+            return [.. Enumerable.Range(0, count).Select(i => (IVirtualUser)new DirectMockUser(i, http, system.Endpoint, model, expectedTokens))];
+        }
+
+        var expectedText = expectedTokens is { } tokens ? MockOpenAI.MockTokens.ExpectedText(tokens) : null;
+        var sources = Math.Max(1, (count + ConnectionsPerSourceAddress - 1) / ConnectionsPerSourceAddress);
+        var invokers = Enumerable.Range(0, sources).Select(s => Own(new HttpMessageInvoker(Handler(SourceAddress(s))))).ToArray();
+        return [.. Enumerable.Range(0, count).Select(i => (IVirtualUser)new WebSocketUser(i, system.Endpoint, invokers[i % sources], expectedText))];
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        _owned.Clear();
+    }
+
+    private T Own<T>(T disposable)
+        where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    private static IPAddress SourceAddress(int index) => new([127, 0, 0, (byte)(index + 1)]);
+
+    private static SocketsHttpHandler Handler(IPAddress source) => new()
+    {
+        UseCookies = false,
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+}

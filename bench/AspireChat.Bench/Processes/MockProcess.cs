@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+
+namespace AspireChat.Bench.Processes;
+
+/// <summary>
+/// The mock OpenAI server as its own process, so its CPU is measured apart from the load generator's and
+/// neither steals the other's thread pool.
+/// </summary>
+internal sealed partial class MockProcess : IAsyncDisposable
+{
+    private readonly ManagedProcess _process;
+
+    private MockProcess(ManagedProcess process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The OpenAI base address, ending in <c>/v1/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public int Id => _process.Id;
+
+    public static async Task<MockProcess> StartAsync(CancellationToken cancellationToken)
+    {
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = ManagedProcess.StartDotnet(
+            "mock",
+            BuildOutput.Assembly("bench/AspireChat.MockOpenAI"),
+            ["--port", "0"],
+            new Dictionary<string, string?>(),
+            line =>
+            {
+                if (ListeningLine().Match(line) is { Success: true } match)
+                {
+                    listening.TrySetResult(new Uri(match.Groups[1].Value));
+                }
+            });
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            var baseAddress = await listening.Task.WaitAsync(timeout.Token);
+            return new MockProcess(process, baseAddress);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    [GeneratedRegex(@"listening on (\S+)")]
+    private static partial Regex ListeningLine();
+}

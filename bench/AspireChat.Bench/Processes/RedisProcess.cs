@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AspireChat.Bench.Processes;
+
+/// <summary>A throw-away redis-server on a free loopback port, with persistence off.</summary>
+internal sealed class RedisProcess : IAsyncDisposable
+{
+    private const string Executable = "/usr/bin/redis-server";
+    private readonly ManagedProcess _process;
+
+    private RedisProcess(ManagedProcess process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public int Id => _process.Id;
+
+    /// <summary>The connection string ChatApi reads from <c>ConnectionStrings:cache</c>.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisProcess> StartAsync(CancellationToken cancellationToken)
+    {
+        var port = FreePort.Next();
+        var process = ManagedProcess.Start(
+            "redis",
+            Executable,
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            new Dictionary<string, string?>());
+        try
+        {
+            await WaitForPongAsync(process, port, cancellationToken);
+            return new RedisProcess(process, port);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static async Task WaitForPongAsync(ManagedProcess process, int port, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            process.ThrowIfExited();
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", port, cancellationToken);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
+                var buffer = new byte[16];
+                var read = await stream.ReadAsync(buffer, cancellationToken);
+                if (Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (SocketException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"redis-server did not answer PING on port {port}.{Environment.NewLine}{process.OutputTail}");
+    }
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace AspireChat.Bench.Processes;
+
+/// <summary>
+/// The services one <see cref="Target"/> needs, started as real processes from their build output and configured
+/// only through the environment, as the AppHost would: redis-server, ChatApi, Web.
+/// </summary>
+internal sealed class SystemUnderTest : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<(string Name, int Pid)> _processes = [];
+
+    private SystemUnderTest(Target target) => Target = target;
+
+    public Target Target { get; }
+
+    /// <summary>Where the virtual users connect: <c>ws://…/ws</c>, or the mock's completions endpoint for the baseline.</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>The server processes to measure (the mock is measured too: it shares the machine).</summary>
+    public IReadOnlyList<(string Name, int Pid)> Processes => _processes;
+
+    public static async Task<SystemUnderTest> StartAsync(Target target, MockProcess mock, string model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(mock);
+        var system = new SystemUnderTest(target);
+        try
+        {
+            await system.StartServicesAsync(mock, model, cancellationToken);
+            return system;
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Front to back: Web, then ChatApi, then Redis.
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        _owned.Clear();
+    }
+
+    private async Task StartServicesAsync(MockProcess mock, string model, CancellationToken cancellationToken)
+    {
+        if (Target.Route == Route.DirectToMock)
+        {
+            Endpoint = new Uri(mock.BaseAddress, "chat/completions");
+            _processes.Add(("mock", mock.Id));
+            return;
+        }
+
+        var environment = new Dictionary<string, string?>
+        {
+            ["Model__Provider"] = "openai",
+            ["Model__Endpoint"] = mock.BaseAddress.ToString(),
+            ["Model__ApiKey"] = "bench",
+            ["Model__Name"] = model,
+            // The benchmark is one client opening thousands of sockets: the per-client limits must not throttle it.
+            ["Chat__Limits__MessagesPerMinute"] = "1000000",
+            ["Chat__Limits__MessageBurst"] = "1000000",
+            ["Chat__Limits__MaxConnectionsPerClient"] = "100000",
+        };
+        if (Target.Store == Store.Redis)
+        {
+            var redis = await RedisProcess.StartAsync(cancellationToken);
+            _owned.Add(redis);
+            environment["ConnectionStrings__cache"] = redis.ConnectionString;
+            _processes.Add(("redis", redis.Id));
+        }
+
+        foreach (var (key, value) in Target.ChatApiEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        var chatApi = await StartServiceAsync("ChatApi", "AspireChat.ChatApi", environment, cancellationToken);
+        Endpoint = new Uri(chatApi.Address, "/ws");
+        if (Target.Route == Route.WebProxy)
+        {
+            var web = await StartServiceAsync("Web", "AspireChat.Web", new Dictionary<string, string?>
+            {
+                ["services__chatapi__http__0"] = chatApi.Address.ToString().TrimEnd('/'),
+            }, cancellationToken);
+            Endpoint = new Uri(web.Address, "/ws");
+        }
+
+        _processes.Add(("mock", mock.Id));
+    }
+
+    private async Task<(Uri Address, int Pid)> StartServiceAsync(string name, string project, Dictionary<string, string?> environment, CancellationToken cancellationToken)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}/");
+        environment["ASPNETCORE_URLS"] = address.ToString().TrimEnd('/');
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Per-request logging would be the benchmark's bottleneck, not the relay: warnings and errors only.
+        environment["Logging__LogLevel__Default"] = "Warning";
+        var process = ManagedProcess.StartDotnet(name, BuildOutput.Assembly(project), [], environment);
+        _owned.Add(process);
+        await process.WaitUntilReadyAsync(new Uri(address, "/alive"), cancellationToken);
+        _processes.Add((name, process.Id));
+        return (address, process.Id);
+    }
+}

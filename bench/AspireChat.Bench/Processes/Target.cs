@@ -1,0 +1,48 @@
+namespace AspireChat.Bench.Processes;
+
+/// <summary>What the load generator talks to.</summary>
+public enum Route
+{
+    /// <summary>The mock's SSE endpoint itself: the baseline every other figure is compared with.</summary>
+    DirectToMock,
+
+    /// <summary>ChatApi's <c>/ws</c>.</summary>
+    ChatApi,
+
+    /// <summary>Web's <c>/ws</c>, proxied to ChatApi.</summary>
+    WebProxy,
+}
+
+/// <summary>Where ChatApi keeps conversations.</summary>
+public enum Store
+{
+    InMemory,
+    Redis,
+}
+
+/// <summary>One configuration under test: a route and a store, and extra ChatApi settings (e.g. a feature switched on).</summary>
+public sealed record Target(string Name, Route Route, Store Store)
+{
+    public static Target Direct { get; } = new("direct to mock", Route.DirectToMock, Store.InMemory);
+
+    public static Target ChatApiInMemory { get; } = new("ChatApi, in-memory", Route.ChatApi, Store.InMemory);
+
+    public static Target ChatApiRedis { get; } = new("ChatApi, Redis", Route.ChatApi, Store.Redis);
+
+    public static Target ProxyInMemory { get; } = new("Web proxy, in-memory", Route.WebProxy, Store.InMemory);
+
+    public static IReadOnlyList<Target> All { get; } = [Direct, ChatApiInMemory, ChatApiRedis, ProxyInMemory];
+
+    /// <summary>Extra environment for ChatApi in this configuration.</summary>
+    public IReadOnlyDictionary<string, string?> ChatApiEnvironment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Reads <c>direct</c>, <c>chatapi</c>, <c>redis</c> or <c>proxy</c> (command line).</summary>
+    public static Target Parse(string text) => text.ToUpperInvariant() switch
+    {
+        "DIRECT" => Direct,
+        "CHATAPI" => ChatApiInMemory,
+        "REDIS" => ChatApiRedis,
+        "PROXY" => ProxyInMemory,
+        _ => throw new ArgumentException($"Unknown target '{text}': use direct, chatapi, redis or proxy.", nameof(text)),
+    };
+}

@@ -1,0 +1,45 @@
+using AspireChat.Bench.Verbs;
+
+namespace AspireChat.Bench;
+
+/// <summary>
+/// The load generator and benchmark driver (docs/benchmarks.md):
+/// <c>dotnet run -c Release --project bench/AspireChat.Bench -- sweep|smoke|run|idle [options]</c>.
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var arguments = Arguments.Parse(args);
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+
+        OpenFiles.RaiseLimit();
+        return arguments.Verb switch
+        {
+            "smoke" => await SmokeVerb.RunAsync(arguments, cancellation.Token),
+            "run" => await RunVerb.RunAsync(arguments, cancellation.Token),
+            "idle" => await IdleVerb.RunAsync(arguments, cancellation.Token),
+            "sweep" => await SweepVerb.RunAsync(arguments, cancellation.Token),
+            _ => Help(),
+        };
+    }
+
+    private static int Help()
+    {
+        Console.WriteLine("""
+            AspireChat benchmarks (docs/benchmarks.md)
+
+              sweep  [--out docs/benchmarks.md] [--quick]   every scenario; writes the report and its charts
+              smoke                                           a few users for a few seconds; non-zero exit on any error
+              run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s]
+                     [--ttft 200ms --interval 20ms --tokens 50]
+              idle   --target chatapi|redis|proxy --connections 10000 [--settle 5s]
+            """);
+        return 2;
+    }
+}

@@ -1,0 +1,33 @@
+using AspireChat.Bench.Load;
+using AspireChat.Bench.Processes;
+
+namespace AspireChat.Bench.Verbs;
+
+/// <summary><c>run</c>: one load run against one target, printed; for trying a change without the whole sweep.</summary>
+internal static class RunVerb
+{
+    public static async Task<int> RunAsync(Arguments arguments, CancellationToken cancellationToken)
+    {
+        var target = Target.Parse(arguments.Text("target", "chatapi"));
+        var pacing = new Pacing(
+            arguments.Duration("ttft", Pacing.Latency.TimeToFirstToken),
+            arguments.Duration("interval", Pacing.Latency.TokenInterval),
+            arguments.Int("tokens", Pacing.Latency.Tokens));
+        var plan = new LoadPlan(
+            arguments.Int("users", 10),
+            arguments.Int("turns", 3),
+            arguments.OptionalDuration("duration"),
+            arguments.Duration("ramp-up", TimeSpan.FromSeconds(1)));
+
+        await using var mock = await MockProcess.StartAsync(cancellationToken);
+        await using var system = await SystemUnderTest.StartAsync(target, mock, pacing.Model, cancellationToken);
+        var result = await Scenario.LoadAsync(system, pacing, plan, arguments.Flag("verify"), cancellationToken);
+        Console.WriteLine($"{target.Name}, {pacing}: {result.Summary()}");
+        foreach (var process in result.Processes)
+        {
+            Console.WriteLine($"  {process.Name}: CPU {process.CpuPercent:F0}%, peak RSS {process.PeakResidentBytes / 1048576.0:F1} MiB");
+        }
+
+        return result.ErrorCount == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,64 @@
+using AspireChat.Bench.Load;
+using AspireChat.Bench.Processes;
+
+namespace AspireChat.Bench.Verbs;
+
+/// <summary>One load or idle run against a started system: users created, driven, measured and torn down.</summary>
+internal static class Scenario
+{
+    public static async Task<LoadResult> LoadAsync(SystemUnderTest system, Pacing pacing, LoadPlan plan, bool verifyText, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(pacing);
+        ArgumentNullException.ThrowIfNull(plan);
+        using var factory = new UserFactory();
+        var users = factory.Create(system, pacing.Model, plan.Users, verifyText ? pacing.Tokens : null);
+        try
+        {
+            return await LoadRunner.RunAsync(users, plan, Monitored(system), cancellationToken);
+        }
+        finally
+        {
+            await DisposeAllAsync(users);
+        }
+    }
+
+    public static async Task<IdleResult> IdleAsync(SystemUnderTest system, int connections, TimeSpan settle, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        using var factory = new UserFactory();
+        // A few replies first, so the memory measured afterwards is the connections', not the first request's JIT.
+        var warmUp = factory.Create(system, Pacing.Ceiling.Model, 4, null);
+        try
+        {
+            await LoadRunner.RunAsync(warmUp, new LoadPlan(4, 2, null, TimeSpan.Zero), Monitored(system), cancellationToken);
+        }
+        finally
+        {
+            await DisposeAllAsync(warmUp);
+        }
+
+        var users = factory.Create(system, Pacing.Ceiling.Model, connections, null);
+        try
+        {
+            var servers = system.Processes.Where(p => p.Name is not ("mock" or "redis")).ToArray();
+            return await IdleRunner.RunAsync(users, servers, settle, cancellationToken);
+        }
+        finally
+        {
+            await DisposeAllAsync(users);
+        }
+    }
+
+    /// <summary>The servers, and this process: the load generator shares the two cores with them.</summary>
+    private static (string Name, int Pid)[] Monitored(SystemUnderTest system) =>
+        [.. system.Processes, ("load generator", Environment.ProcessId)];
+
+    private static async Task DisposeAllAsync(IReadOnlyList<IVirtualUser> users)
+    {
+        foreach (var user in users)
+        {
+            await user.DisposeAsync();
+        }
+    }
+}
