@@ -30,9 +30,9 @@ internal sealed class WebSocketUser(int index, Uri endpoint, HttpMessageInvoker 
         {
             await _socket.ConnectAsync(endpoint, invoker, cancellationToken);
         }
-        catch (Exception exception) when (exception is WebSocketException or HttpRequestException)
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Recorder.Error("connect_failed");
+            Recorder.Error($"connect_failed ({exception.GetBaseException().Message})");
             throw;
         }
     }

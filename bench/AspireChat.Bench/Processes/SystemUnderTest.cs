@@ -83,18 +83,20 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         }
 
         var chatApi = await StartServiceAsync("ChatApi", "AspireChat.ChatApi", environment, cancellationToken);
-        Endpoint = new Uri(chatApi.Address, "/ws");
+        Endpoint = WebSocketAddress(chatApi.Address);
         if (Target.Route == Route.WebProxy)
         {
             var web = await StartServiceAsync("Web", "AspireChat.Web", new Dictionary<string, string?>
             {
                 ["services__chatapi__http__0"] = chatApi.Address.ToString().TrimEnd('/'),
             }, cancellationToken);
-            Endpoint = new Uri(web.Address, "/ws");
+            Endpoint = WebSocketAddress(web.Address);
         }
 
         _processes.Add(("mock", mock.Id));
     }
+
+    private static Uri WebSocketAddress(Uri http) => new UriBuilder(http) { Scheme = "ws", Path = "/ws" }.Uri;
 
     private async Task<(Uri Address, int Pid)> StartServiceAsync(string name, string project, Dictionary<string, string?> environment, CancellationToken cancellationToken)
     {
