@@ -40,5 +40,23 @@ internal sealed class Arguments
     public TimeSpan? OptionalDuration(string name) =>
         _options.TryGetValue(name, out var value) ? Durations.Parse(value) : null;
 
+    /// <summary>
+    /// The target named by <c>--target</c>, with <c>--env KEY=VALUE;KEY=VALUE</c> added to ChatApi's environment
+    /// (to measure a setting or a feature switch without a code change).
+    /// </summary>
+    public Processes.Target Target(string fallback)
+    {
+        var target = Processes.Target.Parse(Text("target", fallback));
+        if (!_options.TryGetValue("env", out var pairs))
+        {
+            return target;
+        }
+
+        var environment = pairs.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => (string?)(pair.Length > 1 ? pair[1] : ""));
+        return target with { Name = $"{target.Name} ({pairs})", ChatApiEnvironment = environment };
+    }
+
     public bool Flag(string name) => _options.TryGetValue(name, out var value) && bool.Parse(value);
 }

@@ -53,6 +53,8 @@ public sealed class MockOpenAIServer : IAsyncDisposable
         var endpoint = new ChatCompletionsEndpoint(options, log, stopping.Token);
         app.MapPost("/v1/chat/completions", endpoint.HandleAsync);
         app.MapGet("/health", static context => context.Response.WriteAsync("Healthy", context.RequestAborted));
+        app.UseWebSockets();
+        app.Map("/ws", IdleWebSocket.HoldAsync);
 
         try
         {

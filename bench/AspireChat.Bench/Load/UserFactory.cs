@@ -26,9 +26,21 @@ internal sealed class UserFactory : IDisposable
         }
 
         var expectedText = expectedTokens is { } tokens ? MockOpenAI.MockTokens.ExpectedText(tokens) : null;
+        return WebSocketUsers(system.Endpoint, count, expectedText);
+    }
+
+    /// <summary>Users that only hold a WebSocket open (the baseline's is the mock's bare <c>/ws</c>).</summary>
+    public IReadOnlyList<IVirtualUser> CreateIdle(SystemUnderTest system, int count)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        return WebSocketUsers(system.IdleEndpoint, count, null);
+    }
+
+    private IVirtualUser[] WebSocketUsers(Uri endpoint, int count, string? expectedText)
+    {
         var sources = Math.Max(1, (count + ConnectionsPerSourceAddress - 1) / ConnectionsPerSourceAddress);
         var invokers = Enumerable.Range(0, sources).Select(s => Own(new HttpMessageInvoker(Handler(SourceAddress(s))))).ToArray();
-        return [.. Enumerable.Range(0, count).Select(i => (IVirtualUser)new WebSocketUser(i, system.Endpoint, invokers[i % sources], expectedText))];
+        return [.. Enumerable.Range(0, count).Select(i => (IVirtualUser)new WebSocketUser(i, endpoint, invokers[i % sources], expectedText))];
     }
 
     public void Dispose()

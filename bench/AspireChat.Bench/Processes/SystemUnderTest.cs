@@ -18,6 +18,9 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     /// <summary>Where the virtual users connect: <c>ws://…/ws</c>, or the mock's completions endpoint for the baseline.</summary>
     public Uri Endpoint { get; private set; } = null!;
 
+    /// <summary>Where idle WebSockets connect: <see cref="Endpoint"/>, or for the baseline the mock's bare <c>/ws</c>.</summary>
+    public Uri IdleEndpoint { get; private set; } = null!;
+
     /// <summary>The server processes to measure (the mock is measured too: it shares the machine).</summary>
     public IReadOnlyList<(string Name, int Pid)> Processes => _processes;
 
@@ -54,6 +57,7 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         if (Target.Route == Route.DirectToMock)
         {
             Endpoint = new Uri(mock.BaseAddress, "chat/completions");
+            IdleEndpoint = WebSocketAddress(mock.BaseAddress);
             _processes.Add(("mock", mock.Id));
             return;
         }
@@ -93,6 +97,7 @@ internal sealed class SystemUnderTest : IAsyncDisposable
             Endpoint = WebSocketAddress(web.Address);
         }
 
+        IdleEndpoint = Endpoint;
         _processes.Add(("mock", mock.Id));
     }
 

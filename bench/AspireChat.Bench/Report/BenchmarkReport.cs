@@ -178,7 +178,7 @@ public static class BenchmarkReport
     {
         md.AppendLine(Invariant($"## Memory per idle WebSocket: {results.IdleConnections:N0} connections"));
         md.AppendLine();
-        md.AppendLine("The direct route has no idle figure: the mock holds no connections between requests. Through the proxy, Web holds two sockets per connection (the client's and its own to ChatApi), so with the open-files limit it is measured at fewer connections.");
+        md.AppendLine("The baseline (*direct to mock*) is a bare ASP.NET Core WebSocket endpoint in the mock's process (`GET /ws`: accept, then receive into a 1 KiB buffer until closed): the floor any Kestrel WebSocket server pays, with the same runtime and GC settings. Through the proxy, Web holds two sockets per connection (the client's and its own to ChatApi), so with the open-files limit it is measured at fewer connections.");
         md.AppendLine();
         md.AppendLine("| target | held / opened | opened in | process | RSS before → after | per connection |");
         md.AppendLine("|---|---:|---:|---|---|---:|");

@@ -7,7 +7,7 @@ internal static class IdleVerb
 {
     public static async Task<int> RunAsync(Arguments arguments, CancellationToken cancellationToken)
     {
-        var target = Target.Parse(arguments.Text("target", "chatapi"));
+        var target = arguments.Target("chatapi");
         var connections = arguments.Int("connections", 10_000);
         await using var mock = await MockProcess.StartAsync(cancellationToken);
         await using var system = await SystemUnderTest.StartAsync(target, mock, Pacing.Ceiling.Model, cancellationToken);

@@ -8,7 +8,7 @@ internal static class RunVerb
 {
     public static async Task<int> RunAsync(Arguments arguments, CancellationToken cancellationToken)
     {
-        var target = Target.Parse(arguments.Text("target", "chatapi"));
+        var target = arguments.Target("chatapi");
         var pacing = new Pacing(
             arguments.Duration("ttft", Pacing.Latency.TimeToFirstToken),
             arguments.Duration("interval", Pacing.Latency.TokenInterval),

@@ -38,10 +38,13 @@ internal static class Scenario
             await DisposeAllAsync(warmUp);
         }
 
-        var users = factory.Create(system, Pacing.Ceiling.Model, connections, null);
+        var users = factory.CreateIdle(system, connections);
         try
         {
-            var servers = system.Processes.Where(p => p.Name is not ("mock" or "redis")).ToArray();
+            // The baseline's server is the mock; otherwise the mock only answers the warm-up and is not measured.
+            var servers = system.Target.Route == Route.DirectToMock
+                ? system.Processes.ToArray()
+                : system.Processes.Where(p => p.Name is not ("mock" or "redis")).ToArray();
             return await IdleRunner.RunAsync(users, servers, settle, cancellationToken);
         }
         finally

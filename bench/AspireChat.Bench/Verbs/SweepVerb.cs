@@ -52,11 +52,6 @@ internal static class SweepVerb
                 Console.WriteLine($"ceiling  {target.Name,-22} {results.CeilingUsers,5} users: {result.Summary()}");
             });
 
-            if (target.Route == Route.DirectToMock)
-            {
-                continue;
-            }
-
             await MeasureAsync(results, target, "idle connections", async () =>
             {
                 await using var system = await SystemUnderTest.StartAsync(target, mock, results.CeilingPacing.Model, cancellationToken);
