@@ -45,6 +45,19 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
+    /// <summary>DBSIZE: how many keys ChatApi wrote, to tell a Redis-backed run from one that silently stayed in memory.</summary>
+    public async Task<long> KeyCountAsync(CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", Port, cancellationToken);
+        var stream = client.GetStream();
+        await stream.WriteAsync("DBSIZE\r\n"u8.ToArray(), cancellationToken);
+        var buffer = new byte[32];
+        var read = await stream.ReadAsync(buffer, cancellationToken);
+        var reply = Encoding.ASCII.GetString(buffer, 0, read);
+        return reply.StartsWith(':') ? long.Parse(reply.AsSpan(1).Trim(), CultureInfo.InvariantCulture) : -1;
+    }
+
     private static async Task WaitForPongAsync(ManagedProcess process, int port, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 100; attempt++)

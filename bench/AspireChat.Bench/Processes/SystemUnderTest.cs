@@ -15,6 +15,9 @@ internal sealed class SystemUnderTest : IAsyncDisposable
 
     public Target Target { get; }
 
+    /// <summary>The Redis server of a Redis-backed target, else null.</summary>
+    public RedisProcess? Redis { get; private set; }
+
     /// <summary>Where the virtual users connect: <c>ws://…/ws</c>, or the mock's completions endpoint for the baseline.</summary>
     public Uri Endpoint { get; private set; } = null!;
 
@@ -77,6 +80,7 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         {
             var redis = await RedisProcess.StartAsync(cancellationToken);
             _owned.Add(redis);
+            Redis = redis;
             environment["ConnectionStrings__cache"] = redis.ConnectionString;
             _processes.Add(("redis", redis.Id));
         }

@@ -60,6 +60,7 @@ public static class BenchmarkReport
         AppendLatency(md, results);
         AppendCeiling(md, results);
         AppendIdle(md, results);
+        AppendMicro(md);
         if (results.NotMeasured.Count > 0)
         {
             md.AppendLine("## Not measured in this run");
@@ -191,6 +192,32 @@ public static class BenchmarkReport
         }
 
         md.AppendLine();
+    }
+
+    /// <summary>The micro-benchmarks' tables, when bench/run.sh ran them first (BenchmarkDotNet's GitHub markdown).</summary>
+    private static void AppendMicro(StringBuilder md)
+    {
+        var folder = Path.Combine(BuildOutput.RepositoryRoot, "artifacts", "bench-micro", "results");
+        var reports = Directory.Exists(folder) ? Directory.GetFiles(folder, "*-report-github.md").Order(StringComparer.Ordinal).ToArray() : [];
+        md.AppendLine("## Micro-benchmarks of the per-token path");
+        md.AppendLine();
+        if (reports.Length == 0)
+        {
+            md.AppendLine("Not run: `bench/run.sh` runs them before the sweep (`dotnet run -c Release --project bench/AspireChat.Bench.Micro -- --filter '*'`).");
+            md.AppendLine();
+            return;
+        }
+
+        md.AppendLine("BenchmarkDotNet (short in-process runs on the same shared two cores: compare the rows, do not quote the nanoseconds). `bench/AspireChat.Bench.Micro`.");
+        md.AppendLine();
+        foreach (var report in reports)
+        {
+            var name = Path.GetFileName(report).Replace("-report-github.md", "", StringComparison.Ordinal).Split('.')[^1];
+            md.AppendLine(CultureInfo.InvariantCulture, $"### {name}");
+            md.AppendLine();
+            md.AppendLine(File.ReadAllText(report).Trim());
+            md.AppendLine();
+        }
     }
 
     private static string AddedLatencyChart(SweepResults results)

@@ -15,7 +15,14 @@ internal static class Scenario
         var users = factory.Create(system, pacing.Model, plan.Users, verifyText ? pacing.Tokens : null);
         try
         {
-            return await LoadRunner.RunAsync(users, plan, Monitored(system), cancellationToken);
+            var result = await LoadRunner.RunAsync(users, plan, Monitored(system), cancellationToken);
+            if (system.Redis is { } redis && result.Replies > 0 && await redis.KeyCountAsync(cancellationToken) == 0)
+            {
+                throw new InvalidOperationException(
+                    "ChatApi wrote nothing to Redis (this build has no Redis store, so the figure would be the in-memory one)");
+            }
+
+            return result;
         }
         finally
         {
