@@ -14,7 +14,9 @@ namespace AspireChat.ChatApi.Conversations;
 /// </summary>
 public sealed class RedisConversationStore(IRedisClient redis, IOptions<ConversationOptions> options, TimeProvider timeProvider) : IConversationStore
 {
-    private const int MaxWatchAttempts = 10;
+    // A WATCH loses only when another append to the same conversation won in between, so this
+    // many attempts covers that many concurrent turns (the chat allows one at a time).
+    private const int MaxWatchAttempts = 32;
 
     public async Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken)
     {
@@ -110,7 +112,8 @@ public sealed class RedisConversationStore(IRedisClient redis, IOptions<Conversa
             }
 
             // The metadata changed between WATCH and EXEC (another turn, a delete): nothing was
-            // applied; look again.
+            // applied; look again, after a moment so concurrent appends do not retry in step.
+            await Task.Delay(Random.Shared.Next(1, 5 + attempt), cancellationToken);
         }
 
         throw new RedisException($"The conversation kept changing; the turn was not appended after {MaxWatchAttempts} attempts.");

@@ -82,7 +82,8 @@ internal sealed class RedisConnection : IAsyncDisposable
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 lastFailure = ex;
-                failures.Add($"{endpoint}: no connection within the connect timeout of {options.ConnectTimeout.TotalMilliseconds:0} ms");
+                failures.Add($"{endpoint}: no connection within the connect timeout of {options.ConnectTimeout.TotalMilliseconds:0} ms"
+                    + (options.Ssl ? "; with ssl=true an unanswered TLS handshake usually means the server may not offer TLS (then remove ssl=true)" : ""));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

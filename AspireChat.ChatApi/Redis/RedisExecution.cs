@@ -21,15 +21,19 @@ internal static class RedisExecution
         using var activity = RedisTelemetry.StartCommand(operation, connectionOptions, batchSize);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        var connected = false;
         try
         {
             var connection = await getConnection(deadline.Token);
+            connected = true;
             RedisTelemetry.SetServer(activity, connection.Endpoint);
             return await action(connection, deadline.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
         {
-            var error = new RedisTimeoutException($"{operation} got no reply from Redis within {timeout.TotalMilliseconds:0} ms.", ex);
+            var error = new RedisTimeoutException(connected
+                ? $"{operation} got no reply from Redis within {timeout.TotalMilliseconds:0} ms."
+                : $"{operation} timed out after {timeout.TotalMilliseconds:0} ms waiting for a connection to Redis.", ex);
             RedisTelemetry.SetError(activity, error);
             throw error;
         }
