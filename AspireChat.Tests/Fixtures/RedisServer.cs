@@ -18,6 +18,12 @@ public sealed record RedisServerOptions
 
     /// <summary>TLS only (no plain port), with a self-signed certificate made for the test.</summary>
     public bool Tls { get; init; }
+
+    /// <summary>
+    /// Append-only file, fsync on every write: data survives a kill, as with a production Redis.
+    /// Off by default (nothing written to disk).
+    /// </summary>
+    public bool Persistent { get; init; }
 }
 
 /// <summary>
@@ -209,7 +215,9 @@ public sealed class RedisServer : IAsyncDisposable
         yield return "--save";
         yield return "";
         yield return "--appendonly";
-        yield return "no";
+        yield return _options.Persistent ? "yes" : "no";
+        yield return "--appendfsync";
+        yield return "always";
         // DEBUG SLEEP holds a reply back in the fault tests.
         yield return "--enable-debug-command";
         yield return "local";
