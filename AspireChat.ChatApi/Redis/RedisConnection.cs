@@ -151,8 +151,9 @@ internal sealed class RedisConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Close(new ObjectDisposedException(nameof(RedisConnection)));
+        // The write lock is not disposed: a caller that took this connection just before it closed
+        // must still get the connection error from SendAsync, not an ObjectDisposedException.
         await _readLoop;
-        _writeLock.Dispose();
     }
 
     private static async Task<RedisConnection> ConnectToAsync(
