@@ -46,18 +46,18 @@ internal static class RedisTelemetry
             return;
         }
 
-        var type = exception switch
+        if (exception is RedisServerException server)
         {
-            RedisServerException server => server.Prefix,
-            _ => exception.GetType().Name,
-        };
-        activity.SetTag("error.type", type);
-        if (exception is RedisServerException server2)
-        {
-            activity.SetTag("db.response.status_code", server2.Prefix);
+            // Only the prefix (WRONGTYPE, NOAUTH, ...): some server errors quote the command's arguments.
+            activity.SetTag("error.type", server.Prefix);
+            activity.SetTag("db.response.status_code", server.Prefix);
+            activity.SetStatus(ActivityStatusCode.Error, server.Prefix);
         }
-
-        // The exception's message names causes, never keys or values.
-        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        else
+        {
+            // This client's own messages name causes and endpoints, never keys or values.
+            activity.SetTag("error.type", exception.GetType().Name);
+            activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        }
     }
 }

@@ -22,9 +22,12 @@ public sealed class RedisTracingAndHealthTests(SharedRedisServer redis) : IClass
         await client.SetAsync(secretKey, secretValue, null, false, Token);
         await client.TransactionAsync([new RedisCommand("GET", secretKey), new RedisCommand("STRLEN", secretKey)], Token);
         await Assert.ThrowsAsync<RedisServerException>(() => client.LRangeAsync(secretKey, 0, -1, Token));
+        // Redis quotes an unknown command's arguments in its error: the span must not.
+        var unknown = await Assert.ThrowsAsync<RedisServerException>(() => client.ExecuteAsync(new RedisCommand("NOSUCHCOMMAND", secretKey), Token));
+        Assert.Contains(secretKey, unknown.Message, StringComparison.Ordinal);
 
         var spans = listener.Spans.Where(s => s.TraceId == parent!.TraceId).ToList();
-        Assert.Equal(["SET", "MULTI", "LRANGE"], spans.Select(s => s.DisplayName));
+        Assert.Equal(["SET", "MULTI", "LRANGE", "NOSUCHCOMMAND"], spans.Select(s => s.DisplayName));
         Assert.All(spans, span =>
         {
             Assert.Equal(ActivityKind.Client, span.Kind);
@@ -41,6 +44,7 @@ public sealed class RedisTracingAndHealthTests(SharedRedisServer redis) : IClass
         Assert.Equal(2, spans[1].GetTagItem("db.operation.batch.size"));
         Assert.Equal(ActivityStatusCode.Error, spans[2].Status);
         Assert.Equal("WRONGTYPE", spans[2].GetTagItem("error.type"));
+        Assert.Equal("ERR", spans[3].GetTagItem("error.type"));
     }
 
     [Fact]
