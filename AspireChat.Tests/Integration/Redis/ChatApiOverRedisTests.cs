@@ -55,14 +55,15 @@ public sealed class ChatApiOverRedisTests
         }
 
         await redis.KillAsync();
-        // The rest of the reply streams without Redis; then the stream goes quiet while the
-        // history write fails and is retried, and the end must wait for it.
-        while (await browser.ReceiveAsync(TimeSpan.FromMilliseconds(700), Token) is { } frame)
+        // The rest of the reply streams without Redis; then the history write fails, and the end
+        // waits while it is retried.
+        await WaitForOutputAsync(chatApi, "Writing a turn to history failed (attempt 1)");
+        while (await browser.ReceiveAsync(TimeSpan.FromMilliseconds(100), Token) is { } frame)
         {
             frames.Add(frame);
-            Assert.NotEqual("end", ChatSocketClient.Type(frame));
         }
 
+        Assert.DoesNotContain(frames, f => ChatSocketClient.Type(f) is "end" or "error");
         await redis.StartAsync();
         var reply = await browser.ReceiveReplyAsync(Token, frames);
 
@@ -74,7 +75,6 @@ public sealed class ChatApiOverRedisTests
         // Exactly once: a retried write does not duplicate the turn.
         Assert.Equal(["user", "assistant"], messages.Select(m => m.GetProperty("role").GetString()));
         Assert.Equal(ChatSocketClient.ReplyText(reply), messages[1].GetProperty("content").GetString());
-        Assert.Contains("Writing a turn to history failed (attempt 1)", chatApi.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -140,6 +140,16 @@ public sealed class ChatApiOverRedisTests
             ["Chat__HistoryWriteAttempts"] = historyWriteAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Chat__HistoryWriteRetryWait"] = "00:00:00.200",
         }, cancellationToken: Token);
+
+    private static async Task WaitForOutputAsync(ServiceProcess service, string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!service.Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{service.Name} did not log \"{text}\".{Environment.NewLine}{service.Output}");
+            await Task.Delay(20, Token);
+        }
+    }
 
     private static async Task EventuallyHealthyAsync(HttpClient http)
     {

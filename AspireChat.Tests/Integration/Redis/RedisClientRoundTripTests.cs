@@ -15,6 +15,18 @@ public sealed class RedisClientRoundTripTests(SharedRedisServer redis) : IClassF
         " ",
     };
 
+    [Fact]
+    public async Task TheFirstReachableEndpointWinsAndUnknownOptionsAreLoggedAndIgnored()
+    {
+        var nobodyListens = Fixtures.ServiceProcess.FreeTcpPort();
+        var logger = new CapturingLogger<RedisClient>();
+        await using var client = TestRedis.Client($"127.0.0.1:{nobodyListens},{redis.Server.ConnectionString},allowAdmin=true,abortConnect=false", logger);
+
+        Assert.Equal("PONG", await client.PingAsync(TestContext.Current.CancellationToken));
+        Assert.Contains(logger.Lines, l => l.Contains("'allowAdmin' is not used by this client and was ignored", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.Contains($"Connected to Redis at 127.0.0.1:{redis.Server.Port}", StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(AwkwardTexts))]
     public async Task KeysAndValuesWithNewlinesAndEmojiRoundTripExactly(string text)
