@@ -1,9 +1,20 @@
+using AspireChat.Web;
+using AspireChat.Web.Proxy;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+// /api and /ws go to ChatApi, so the browser only ever talks to this origin.
+builder.AddChatProxy();
 
 var app = builder.Build();
 
+// The page: static files only, under a strict Content-Security-Policy.
+app.UsePageSecurityHeaders();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
 app.MapDefaultEndpoints();
+app.MapChatProxy();
 
 app.Run();
