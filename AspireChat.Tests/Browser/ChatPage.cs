@@ -32,7 +32,8 @@ internal sealed class ChatPage
 
     public ILocator Log => Page.GetByRole(AriaRole.Log);
 
-    public ILocator UserMessages => Page.Locator(".message.user");
+    /// <summary>The text of each of the user's messages (not the error and retry shown beside a failed one).</summary>
+    public ILocator UserMessages => Page.Locator(".message.user .body");
 
     public ILocator Replies => Page.Locator(".message.assistant");
 

@@ -14,7 +14,7 @@ public sealed class ReconnectTests(BrowserFixture browser)
         var chat = await ChatPage.OpenAsync(context);
         await chat.ChatAsync("Before the outage");
 
-        await site.StopChatApiAsync();
+        await site.KillChatApiAsync();
         await Expect(chat.Connection).ToHaveAttributeAsync("data-state", "waiting", new() { Timeout = 15_000 });
         await Expect(chat.Connection).ToContainTextAsync("Offline");
 

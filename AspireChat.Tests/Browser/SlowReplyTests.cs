@@ -42,10 +42,11 @@ public sealed class SlowReplyTests(BrowserFixture browser, SlowChatSite web) : I
         await using var context = await browser.NewContextAsync(BaseAddress, new() { ViewportSize = new() { Width = 900, Height = 420 } });
         var chat = await ChatPage.OpenAsync(context);
         var scroller = chat.Page.Locator("#scroller");
-        await chat.SendAsync("Please write at length");
+        // The offline model quotes the message back, so a long message makes a long reply.
+        await chat.SendAsync(string.Join('\n', Enumerable.Range(1, 12).Select(i => $"Line {i} of a message long enough to fill the view.")));
         // Wait until the reply overflows the view by a good margin, then scroll up as a reader does.
         await chat.Page.WaitForFunctionAsync(
-            "() => { const s = document.getElementById('scroller'); return s.scrollHeight > s.clientHeight + 300; }",
+            "() => { const s = document.getElementById('scroller'); return s.scrollHeight > s.clientHeight + 400; }",
             null,
             new() { Timeout = ChatPage.ReplyTimeout });
         await scroller.HoverAsync();

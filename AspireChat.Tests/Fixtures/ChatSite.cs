@@ -52,8 +52,8 @@ public sealed class ChatSite : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops ChatApi (SIGTERM): Web stays up and the page sees its service go away.</summary>
-    public Task StopChatApiAsync() => ChatApi.StopAsync();
+    /// <summary>Ends ChatApi at once, as a crash or a lost host does: Web stays up and the page sees its service go away.</summary>
+    public Task KillChatApiAsync() => ChatApi.KillAsync();
 
     /// <summary>Starts ChatApi again on the port Web knows.</summary>
     public async Task RestartChatApiAsync(CancellationToken cancellationToken = default)
