@@ -133,6 +133,34 @@ public sealed class ChatPageTests(BrowserFixture browser, FastChatSite web) : IC
     }
 
     [Fact]
+    public async Task ComposerWorksFromTheKeyboardAlone()
+    {
+        await using var context = await browser.NewContextAsync(BaseAddress);
+        var chat = await ChatPage.OpenAsync(context);
+        var keyboard = chat.Page.Keyboard;
+
+        // The message box has the focus from the start.
+        await Expect(chat.Input).ToBeFocusedAsync();
+        await keyboard.TypeAsync("first line");
+        await keyboard.PressAsync("Shift+Enter");
+        await keyboard.TypeAsync("second line");
+        var height = await chat.Input.EvaluateAsync<double>("e => e.getBoundingClientRect().height");
+        await keyboard.PressAsync("Shift+Enter");
+        await keyboard.TypeAsync("third line");
+
+        Assert.Equal("first line\nsecond line\nthird line", await chat.Input.InputValueAsync());
+        Assert.True(await chat.Input.EvaluateAsync<double>("e => e.getBoundingClientRect().height") > height, "The box should grow with its text.");
+        await Expect(chat.UserMessages).ToHaveCountAsync(0);
+
+        await keyboard.PressAsync("Enter");
+
+        await Expect(chat.UserMessages).ToHaveTextAsync(["first line\nsecond line\nthird line"]);
+        await chat.WaitForReplyAsync(0);
+        Assert.Equal("", await chat.Input.InputValueAsync());
+        await Expect(chat.Input).ToBeFocusedAsync();
+    }
+
+    [Fact]
     public async Task ScreenshotsOfTheMainViewInBothThemesAndAtPhoneWidth()
     {
         Directory.CreateDirectory(BrowserFixture.ScreenshotDirectory);
@@ -146,7 +174,10 @@ public sealed class ChatPageTests(BrowserFixture browser, FastChatSite web) : IC
         {
             await using var context = await browser.NewContextAsync(BaseAddress, options);
             var chat = await ChatPage.OpenAsync(context);
-            await chat.ChatAsync("How do I print a number in C#? Show me some code.");
+            await chat.ChatAsync("Plan a weekend in Lisbon");
+            await chat.Page.GetByRole(AriaRole.Button, new() { Name = "New chat" }).First.ClickAsync();
+            // The offline model quotes the message back, code block included: highlighted, with its copy button.
+            await chat.ChatAsync("How do I print a number in C#? I tried this:\n\n```csharp\nvar answer = 42;\nConsole.WriteLine($\"The answer is {answer}\");\n```");
             var path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"chat-{name}.png");
 
             await chat.Page.ScreenshotAsync(new() { Path = path });

@@ -1,4 +1,5 @@
 using AspireChat.Tests.Fixtures;
+using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace AspireChat.Tests.Browser;
@@ -18,12 +19,23 @@ public sealed class ReconnectTests(BrowserFixture browser)
         await Expect(chat.Connection).ToHaveAttributeAsync("data-state", "waiting", new() { Timeout = 15_000 });
         await Expect(chat.Connection).ToContainTextAsync("Offline");
 
+        // A message sent meanwhile fails inline, beside itself, with a retry.
+        await chat.SendAsync("Sent while offline");
+        var failed = chat.Page.Locator(".message.user[data-status='failed']");
+        await Expect(failed.Locator(".error")).ToContainTextAsync("Not sent");
+
         await site.RestartChatApiAsync(TestContext.Current.CancellationToken);
         await chat.WaitUntilConnectedAsync(timeout: 30_000);
 
-        // ChatApi's in-memory history went with it; a new conversation works as before.
-        await chat.Page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "New chat" }).First.ClickAsync();
-        var reply = await chat.ChatAsync("After the outage");
-        Assert.Contains("After the outage", reply, StringComparison.Ordinal);
+        // ChatApi's in-memory history went with it: the page says so and keeps the failed message.
+        await Expect(chat.Page.Locator("#notice")).ToContainTextAsync("does not exist");
+        await Expect(chat.UserMessages).ToHaveTextAsync(["Sent while offline"]);
+
+        // The retry goes out on the new connection and is answered, in a new conversation.
+        await failed.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
+        await chat.WaitForReplyAsync(0);
+        await Expect(chat.Replies.First).ToContainTextAsync("Sent while offline");
+        await Expect(chat.UserMessages).ToHaveTextAsync(["Sent while offline"]);
+        Assert.Empty(chat.Problems);
     }
 }

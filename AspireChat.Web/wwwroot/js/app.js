@@ -113,9 +113,10 @@ function showNotice(text) {
 
 /**
  * @param {string | null} id null: a new chat
- * @param {{ push?: boolean }} [options] push: a new history entry (a click), not a replacement
+ * @param {{ push?: boolean, keep?: ChatMessage[] }} [options] push: a new history entry (a click), not a
+ * replacement; keep: local messages the server never got (failed sends), shown after the history
  */
-async function openConversation(id, { push = false } = {}) {
+async function openConversation(id, { push = false, keep = [] } = {}) {
   closeSidebar();
   showNotice('');
   stopWhenStarted = false;
@@ -133,6 +134,7 @@ async function openConversation(id, { push = false } = {}) {
       showNotice(error instanceof ApiError ? error.message : 'The conversation could not be loaded.');
     }
   }
+  conversation.messages.push(...keep);
   setUrl(conversation.id, push);
   renderConversation();
   renderSidebar(ui.list, summaries, conversation.id, { open: (i) => openConversation(i, { push: true }), remove });
@@ -245,7 +247,8 @@ socket.addEventListener('open', async (event) => {
   // What happened while away (a reply that finished, or was lost with the server) is in history.
   await refreshSidebar();
   if (conversation.id && !conversation.busy) {
-    await openConversation(conversation.id);
+    // Failed sends stay on screen, with their retry, after the history reloads.
+    await openConversation(conversation.id, { keep: conversation.messages.filter((m) => m.status === 'failed') });
   }
 });
 
@@ -314,6 +317,11 @@ ui.menu.addEventListener('click', () => {
   }
 });
 ui.backdrop.addEventListener('click', closeSidebar);
+$('.skip-link').addEventListener('click', (event) => {
+  // Focus the box itself (a #fragment would only scroll, and would change the address).
+  event.preventDefault();
+  ui.input.focus();
+});
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape' && document.body.classList.contains('sidebar-open')) {
     closeSidebar();
