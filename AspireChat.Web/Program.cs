@@ -18,3 +18,9 @@ app.MapDefaultEndpoints();
 app.MapChatProxy();
 
 app.Run();
+
+/// <summary>
+/// Kept internal (ASP.NET Core would make it public): the tests reference Web beside ChatApi,
+/// whose public Program is the one WebApplicationFactory uses.
+/// </summary>
+internal sealed partial class Program;
