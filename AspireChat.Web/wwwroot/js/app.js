@@ -313,7 +313,7 @@ ui.menu.addEventListener('click', () => {
   const open = document.body.classList.toggle('sidebar-open');
   ui.menu.setAttribute('aria-expanded', String(open));
   if (open) {
-    ui.sidebar.querySelector('a, button')?.focus();
+    /** @type {HTMLElement | null} */ (ui.sidebar.querySelector('a, button'))?.focus();
   }
 });
 ui.backdrop.addEventListener('click', closeSidebar);

@@ -32,7 +32,7 @@ const marked = new Marked({
 });
 
 // Links open elsewhere and tell the target nothing about the page.
-DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+DOMPurify.addHook('afterSanitizeAttributes', (/** @type {Element} */ node) => {
   if (node.tagName === 'A' && node.hasAttribute('href')) {
     node.setAttribute('target', '_blank');
     node.setAttribute('rel', 'noopener noreferrer');
