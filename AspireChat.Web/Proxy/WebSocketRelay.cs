@@ -79,8 +79,7 @@ public sealed class WebSocketRelay(
             KeepAliveTimeout = _options.KeepAliveTimeout,
         });
 
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        await PumpBothWaysAsync(browser, upstream, stopping.Token);
+        await PumpBothWaysAsync(browser, upstream, cancellationToken);
     }
 
     private Uri UpstreamUri()
@@ -133,6 +132,14 @@ public sealed class WebSocketRelay(
     private async Task PumpBothWaysAsync(WebSocket browser, WebSocket upstream, CancellationToken cancellationToken)
     {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopping = lifetime.ApplicationStopping.Register(() =>
+        {
+            // Say goodbye with a close (1001), so the page reconnects at once, to this Web when it is back
+            // or to another instance; the close handshake then ends both pumps. A page that does not
+            // answer is cut off after the grace time. (WebSocket serializes this send with the pump's.)
+            _ = CloseAsync(browser, WebSocketCloseStatus.EndpointUnavailable, "Web is stopping.");
+            abort.CancelAfter(CloseGrace);
+        });
         var fromBrowser = PumpAsync(browser, upstream, rewriteMessages: true, abort.Token);
         var fromUpstream = PumpAsync(upstream, browser, rewriteMessages: false, abort.Token);
         var first = await Task.WhenAny(fromBrowser, fromUpstream);
@@ -170,10 +177,9 @@ public sealed class WebSocketRelay(
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException
             or Microsoft.AspNetCore.Connections.ConnectionAbortedException)
         {
-            // The source vanished without a close (ChatApi stopped, the tab was killed) or the app is stopping:
-            // the other side is told the peer went away, so the page knows to reconnect.
-            var description = cancellationToken.IsCancellationRequested ? "Web is stopping." : "The other side went away.";
-            await CloseAsync(destination, WebSocketCloseStatus.EndpointUnavailable, description);
+            // The source vanished without a close (ChatApi stopped, the tab was killed), or the relay was cut
+            // off: the other side is told the peer went away, so the page knows to reconnect.
+            await CloseAsync(destination, WebSocketCloseStatus.EndpointUnavailable, "The other side went away.");
             if (!cancellationToken.IsCancellationRequested)
             {
                 Log.RelayEnded(logger, exception.GetType().Name, exception.Message);
