@@ -161,6 +161,31 @@ public sealed class ChatPageTests(BrowserFixture browser, FastChatSite web) : IC
     }
 
     [Fact]
+    public async Task AtPhoneWidthTheConversationListIsADrawer()
+    {
+        await using var context = await browser.NewContextAsync(BaseAddress, new() { ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true });
+        var chat = await ChatPage.OpenAsync(context);
+        await chat.ChatAsync("First on the phone");
+        var first = chat.ConversationId;
+        await chat.Page.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await chat.ChatAsync("Second on the phone");
+        var menu = chat.Page.GetByRole(AriaRole.Button, new() { Name = "Conversations" });
+        var drawer = chat.Page.Locator("#sidebar");
+        await Expect(drawer).Not.ToBeInViewportAsync();
+
+        await menu.ClickAsync();
+
+        await Expect(menu).ToHaveAttributeAsync("aria-expanded", "true");
+        await Expect(drawer).ToBeInViewportAsync();
+        await chat.Page.Locator($"#conversations a[href='?c={first}']").ClickAsync();
+        await Expect(chat.UserMessages).ToHaveTextAsync(["First on the phone"]);
+        await Expect(menu).ToHaveAttributeAsync("aria-expanded", "false");
+        await Expect(drawer).Not.ToBeInViewportAsync();
+        // No horizontal scrolling at phone width.
+        Assert.True(await chat.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+    }
+
+    [Fact]
     public async Task ScreenshotsOfTheMainViewInBothThemesAndAtPhoneWidth()
     {
         Directory.CreateDirectory(BrowserFixture.ScreenshotDirectory);

@@ -53,6 +53,26 @@ public sealed class WebProxyTests(SlowChatSite web) : IClassFixture<SlowChatSite
     }
 
     [Fact]
+    public async Task FramesLargerThanTheRelaysBufferStreamThroughUnchanged()
+    {
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(WebSocketUri, TestContext.Current.CancellationToken);
+        var large = Encoding.UTF8.GetBytes($$"""{"type":"message","content":"{{new string('x', 100 * 1024)}}"}""");
+
+        // Sent in fragments, as a browser may: the relay passes them on as they come.
+        for (var offset = 0; offset < large.Length; offset += 16 * 1024)
+        {
+            var count = Math.Min(16 * 1024, large.Length - offset);
+            await socket.SendAsync(large.AsMemory(offset, count), WebSocketMessageType.Text, offset + count == large.Length, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Contains("\"code\":\"frame_too_large\"", await ReceiveTextAsync(socket), StringComparison.Ordinal);
+        // The connection survives it, and the next frame is a normal one.
+        await socket.SendAsync("""{"type":"message","content":"small again","id":"c-2"}"""u8.ToArray(), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        Assert.Contains("\"type\":\"start\"", await ReceiveTextAsync(socket), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OwnerCookieTravelsBothWaysThroughTheRestApi()
     {
         using var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };

@@ -162,6 +162,7 @@ public sealed class WebSocketRelay(
         var buffer = ArrayPool<byte>.Shared.Rent(WholeFrameLimit);
         try
         {
+            var startOfFrame = true;
             while (true)
             {
                 var (result, length) = await ReceiveAsync(source, buffer, rewriteMessages, cancellationToken);
@@ -171,7 +172,10 @@ public sealed class WebSocketRelay(
                     return;
                 }
 
-                await SendAsync(destination, buffer.AsMemory(0, length), result, rewriteMessages, cancellationToken);
+                // Only a frame read whole, from its start, is a candidate for the traceparent rewrite.
+                var wholeFrame = rewriteMessages && startOfFrame && result.EndOfMessage;
+                await SendAsync(destination, buffer.AsMemory(0, length), result, wholeFrame, cancellationToken);
+                startOfFrame = result.EndOfMessage;
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException
@@ -211,9 +215,9 @@ public sealed class WebSocketRelay(
     }
 
     private static async Task SendAsync(
-        WebSocket destination, ReadOnlyMemory<byte> data, ValueWebSocketReceiveResult result, bool rewriteMessages, CancellationToken cancellationToken)
+        WebSocket destination, ReadOnlyMemory<byte> data, ValueWebSocketReceiveResult result, bool wholeFrame, CancellationToken cancellationToken)
     {
-        if (rewriteMessages && result.EndOfMessage && result.MessageType == WebSocketMessageType.Text
+        if (wholeFrame && result.MessageType == WebSocketMessageType.Text
             && MessageFrameTracing.StartMessageSpan(data.Span) is var (activity, frame))
         {
             using (activity)
