@@ -25,6 +25,7 @@ internal static class Program
             "run" => await RunVerb.RunAsync(arguments, cancellation.Token),
             "idle" => await IdleVerb.RunAsync(arguments, cancellation.Token),
             "sweep" => await SweepVerb.RunAsync(arguments, cancellation.Token),
+            "report" => ReportVerb.Run(arguments),
             _ => Help(),
         };
     }
@@ -35,6 +36,7 @@ internal static class Program
             AspireChat benchmarks (docs/benchmarks.md)
 
               sweep  [--out docs/benchmarks.md] [--quick]   every scenario; writes the report and its charts
+              report [--from artifacts/bench-results.json]   the report again from the last sweep's measurements
               smoke                                           a few users for a few seconds; non-zero exit on any error
               run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s]
                      [--ttft 200ms --interval 20ms --tokens 50]

@@ -28,6 +28,32 @@ public sealed class BenchmarkReportTests
     }
 
     [Fact]
+    public void SavedResultsReadBackIntoTheSameReport()
+    {
+        var results = Results();
+        results.Latency.Add(new LatencyRun(Target.Direct, 10, Load(ttft: new(10, 200, 201, 203, 210), gap: Distribution.Empty, chunksPerSecond: 375)));
+        results.Latency.Add(new LatencyRun(Target.ChatApiInMemory, 10, Load(ttft: new(10, 201, 202, 204, 220), gap: new(10, 20, 21, 22, 23), chunksPerSecond: 375)));
+        results.Idle.Add(new IdleRun(Target.ChatApiInMemory, new IdleResult(100, 100, TimeSpan.FromSeconds(1),
+            [new IdleProcessMemory("ChatApi", 100 << 20, 101 << 20, 10_485.76)], new Dictionary<string, int>())));
+        results.NotMeasured.Add("idle, Web proxy: no connection could be opened");
+        var path = Path.Combine(Path.GetTempPath(), $"bench-results-{Guid.NewGuid():N}.json");
+
+        try
+        {
+            results.Save(path);
+            var loaded = SweepResults.Load(path);
+
+            Assert.Equal(BenchmarkReport.Markdown(results), BenchmarkReport.Markdown(loaded));
+            Assert.Equal(2, loaded.Latency.Count);
+            Assert.True(double.IsNaN(loaded.Latency[0].Result.InterChunkGap.P99));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void TheChartIsWellFormedSvgWithALineAndALegendPerSeries()
     {
         var svg = SvgChart.Render("Title <&>", "x", "y",

@@ -235,7 +235,7 @@ public static class BenchmarkReport
     }
 
     private static List<(double X, double Y)> AddedPoints(SweepResults results, Target target, Func<LoadResult, double> percentile) =>
-        [.. results.Latency.Where(r => r.Target == target)
+        [.. results.Latency.Where(r => r.Target.Name == target.Name)
             .Select(r => (r, direct: results.LatencyOf(Target.Direct, r.Users)))
             .Where(p => p.direct is not null)
             .Select(p => ((double)p.r.Users, percentile(p.r.Result) - percentile(p.direct!)))];
@@ -243,8 +243,8 @@ public static class BenchmarkReport
     private static string ThroughputChart(SweepResults results)
     {
         var series = results.Targets.Select(target => new ChartSeries(target.Name,
-            [.. results.Latency.Where(r => r.Target == target).Select(r => r.Result)
-                .Concat(results.Ceiling.Where(r => r.Target == target).Select(r => r.Result))
+            [.. results.Latency.Where(r => r.Target.Name == target.Name).Select(r => r.Result)
+                .Concat(results.Ceiling.Where(r => r.Target.Name == target.Name).Select(r => r.Result))
                 .Select(r => (ServerCpu(r, target), r.ChunksPerSecond))])).ToArray();
         return SvgChart.Render("Chunks per second vs server CPU", "server CPU (% of one core; mock for direct)", "chunks delivered per second", series, logX: false, referenceY: 50_000, referenceLabel: "50,000 chunks/s target");
     }

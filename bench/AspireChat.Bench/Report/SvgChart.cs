@@ -13,10 +13,10 @@ public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)
 /// </summary>
 public static class SvgChart
 {
-    private const int Width = 720;
+    private const int Width = 860;
     private const int Height = 420;
     private const int Left = 70;
-    private const int Right = 190;
+    private const int Right = 270;
     private const int Top = 40;
     private const int Bottom = 55;
     private static readonly int[] NiceMultiples = [1, 2, 5, 10];

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using AspireChat.Bench.Load;
 using AspireChat.Bench.Processes;
 
@@ -45,10 +47,26 @@ public sealed class SweepResults
     /// <summary>Load averages seen between runs: shows how much other work shared the machine.</summary>
     public List<double> LoadAverages { get; } = [];
 
+    // Targets are matched by name: results read back from JSON are equal in value, not the same instances.
     public LoadResult? LatencyOf(Target target, int users) =>
-        Latency.FirstOrDefault(r => r.Target == target && r.Users == users)?.Result;
+        Latency.FirstOrDefault(r => r.Target.Name == target.Name && r.Users == users)?.Result;
 
-    public LoadResult? CeilingOf(Target target) => Ceiling.FirstOrDefault(r => r.Target == target)?.Result;
+    public LoadResult? CeilingOf(Target target) => Ceiling.FirstOrDefault(r => r.Target.Name == target.Name)?.Result;
 
-    public IdleResult? IdleOf(Target target) => Idle.FirstOrDefault(r => r.Target == target)?.Result;
+    public IdleResult? IdleOf(Target target) => Idle.FirstOrDefault(r => r.Target.Name == target.Name)?.Result;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // The run lists are get-only: fill them rather than replace them.
+        PreferredObjectCreationHandling = JsonObjectCreationHandling.Populate,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Keeps the measurements, so the report can be written again (<c>report</c> verb) without a new sweep.</summary>
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+
+    public static SweepResults Load(string path) =>
+        JsonSerializer.Deserialize<SweepResults>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} holds no sweep results.");
 }

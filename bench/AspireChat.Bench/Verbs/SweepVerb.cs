@@ -70,6 +70,9 @@ internal static class SweepVerb
         }
 
         results.Elapsed = elapsed.Elapsed;
+        var saved = Path.Combine(BuildOutput.RepositoryRoot, "artifacts", "bench-results.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(saved)!);
+        results.Save(saved);
         BenchmarkReport.Write(results, output);
         Console.WriteLine($"Wrote {output} in {results.Elapsed.TotalMinutes:F1} min.");
         return results.NotMeasured.Count == 0 ? 0 : 1;
