@@ -31,6 +31,9 @@ public sealed class SweepResults
 
     public required TimeSpan CeilingDuration { get; init; }
 
+    /// <summary>Ceiling runs per target; the best is reported.</summary>
+    public int CeilingAttempts { get; init; } = 1;
+
     public required int IdleConnections { get; init; }
 
     public required IReadOnlyList<Target> Targets { get; init; }

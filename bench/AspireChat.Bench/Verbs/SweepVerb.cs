@@ -32,7 +32,8 @@ internal static class SweepVerb
             LatencyPacing = Pacing.Latency,
             CeilingPacing = Pacing.Ceiling,
             CeilingUsers = 50,
-            CeilingDuration = quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(10),
+            CeilingDuration = quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(6),
+            CeilingAttempts = quick ? 1 : 3,
             IdleConnections = arguments.Int("connections", quick ? 1_000 : 10_000),
             Targets = targets,
         };
@@ -45,16 +46,26 @@ internal static class SweepVerb
             await MeasureAsync(results, target, "relay ceiling", async () =>
             {
                 await using var system = await SystemUnderTest.StartAsync(target, mock, results.CeilingPacing.Model, cancellationToken);
-                results.LoadAverages.Add(MachineInfo.LoadAverage());
-                var plan = new LoadPlan(results.CeilingUsers, 0, results.CeilingDuration, TimeSpan.FromMilliseconds(100));
-                var result = Measured(await Scenario.LoadAsync(system, results.CeilingPacing, plan, verifyText: false, cancellationToken));
-                results.Ceiling.Add(new CeilingRun(target, result));
-                Console.WriteLine($"ceiling  {target.Name,-22} {results.CeilingUsers,5} users: {result.Summary()}");
+                // A ceiling is a best case: of a few runs, the one that got the most from cores that other work shares.
+                LoadResult? best = null;
+                for (var attempt = 0; attempt < results.CeilingAttempts; attempt++)
+                {
+                    results.LoadAverages.Add(MachineInfo.LoadAverage());
+                    var plan = new LoadPlan(results.CeilingUsers, 0, results.CeilingDuration, TimeSpan.FromMilliseconds(100));
+                    var result = Measured(await Scenario.LoadAsync(system, results.CeilingPacing, plan, verifyText: false, cancellationToken));
+                    Console.WriteLine($"ceiling  {target.Name,-22} {results.CeilingUsers,5} users: {result.Summary()}");
+                    best = best is null || result.ChunksPerSecond > best.ChunksPerSecond ? result : best;
+                }
+
+                results.Ceiling.Add(new CeilingRun(target, best!));
             });
 
             await MeasureAsync(results, target, "idle connections", async () =>
             {
-                await using var system = await SystemUnderTest.StartAsync(target, mock, results.CeilingPacing.Model, cancellationToken);
+                // A fresh mock for the baseline: the sweep's own has a heap grown by the ceiling runs, whose free
+                // space would hide what new connections cost.
+                await using var idleMock = target.Route == Route.DirectToMock ? await MockProcess.StartAsync(cancellationToken) : null;
+                await using var system = await SystemUnderTest.StartAsync(target, idleMock ?? mock, results.CeilingPacing.Model, cancellationToken);
                 results.LoadAverages.Add(MachineInfo.LoadAverage());
                 var connections = IdleConnectionsFor(target, results.IdleConnections, results.Machine.OpenFilesLimit);
                 var result = await Scenario.IdleAsync(system, connections, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5), cancellationToken);
