@@ -15,7 +15,7 @@ public static class SvgChart
 {
     private const int Width = 860;
     private const int Height = 420;
-    private const int Left = 70;
+    private const int Left = 90;
     private const int Right = 270;
     private const int Top = 40;
     private const int Bottom = 55;
@@ -62,7 +62,7 @@ public static class SvgChart
 
         svg.Append(Invariant($"""<rect x="{Left}" y="{Top}" width="{Width - Left - Right}" height="{Height - Top - Bottom}" fill="none" stroke="#888"/>"""));
         svg.Append(Invariant($"""<text x="{(Left + Width - Right) / 2}" y="{Height - 12}" text-anchor="middle">{Escape(xLabel)}</text>"""));
-        svg.Append(Invariant($"""<text transform="translate(18 {(Top + Height - Bottom) / 2}) rotate(-90)" text-anchor="middle">{Escape(yLabel)}</text>"""));
+        svg.Append(Invariant($"""<text transform="translate(16 {(Top + Height - Bottom) / 2}) rotate(-90)" text-anchor="middle">{Escape(yLabel)}</text>"""));
 
         if (referenceY is { } reference)
         {

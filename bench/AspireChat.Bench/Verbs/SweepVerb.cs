@@ -104,7 +104,13 @@ internal static class SweepVerb
             foreach (var target in results.Targets)
             {
                 await MeasureAsync(results, target, "latency", async () =>
-                    systems.Add(await SystemUnderTest.StartAsync(target, mock, results.LatencyPacing.Model, cancellationToken)));
+                {
+                    var system = await SystemUnderTest.StartAsync(target, mock, results.LatencyPacing.Model, cancellationToken);
+                    systems.Add(system);
+                    // A fresh process runs tier-0 (unoptimized) code until the JIT has seen the hot path often enough;
+                    // a few thousand unmeasured chunks first, so the 1-stream figures measure the relay, not the JIT.
+                    await Scenario.LoadAsync(system, results.LatencyPacing, new LoadPlan(100, 2, null, TimeSpan.FromMilliseconds(500)), verifyText: false, cancellationToken);
+                });
             }
 
             foreach (var users in levels)
