@@ -22,6 +22,10 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly WebSocket _socket;
     private readonly string _ownerId;
     private readonly ReplyCoordinator _coordinator;
+    private readonly IReplyBroker _broker;
+    private readonly string _originId = Conversations.ConversationIds.New();
+    private readonly DeliveryFilter _delivered = new();
+    private readonly ConcurrentDictionary<string, Task<IAsyncDisposable?>> _watches = new(StringComparer.Ordinal);
     private readonly ChatServiceOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<ServerFrame> _outbound;
@@ -41,11 +45,12 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         Aborted,
     }
 
-    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
+    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, IReplyBroker broker, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
     {
         _socket = socket;
         _ownerId = ownerId;
         _coordinator = coordinator;
+        _broker = broker;
         _options = options;
         _logger = logger;
         _closing = new CancellationTokenSource();
@@ -77,6 +82,14 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             reply.Detach(this, disconnected: !_closedByServer);
         }
 
+        foreach (var watch in _watches.Values)
+        {
+            if (await watch is { } watching)
+            {
+                await watching.DisposeAsync();
+            }
+        }
+
         _outbound.Writer.TryComplete();
         if (ending != Ending.ClientClosed)
         {
@@ -90,6 +103,12 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
 
     public bool TryDeliver(ServerFrame frame)
     {
+        // A reply can reach this connection twice (it sent the message, and it watches the conversation): once is enough.
+        if (!_delivered.IsNew(frame))
+        {
+            return true;
+        }
+
         if (_outbound.Writer.TryWrite(frame))
         {
             return true;
@@ -194,6 +213,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             case ClientFrame.StopType:
                 _coordinator.Stop(_ownerId, frame.ConversationId!);
                 break;
+            case ClientFrame.ResumeType:
+                Resume(frame);
+                break;
             case ClientFrame.MessageType:
                 using (var lease = _messageLimiter.AttemptAcquire())
                 {
@@ -210,13 +232,61 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                     }
                 }
 
-                var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent), this);
+                var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent, _originId), this);
                 _watching[reply.MessageId] = reply;
                 break;
         }
     }
 
     private void Send(ServerFrame frame) => TryDeliver(frame);
+
+    /// <summary>Watches a conversation (once per connection), replaying the reply the client names after its last seq.</summary>
+    private void Resume(ClientFrame frame)
+    {
+        var request = new WatchRequest(_ownerId, frame.ConversationId!, frame.MessageId, frame.LastSeq ?? 0, _originId);
+        if (_watches.ContainsKey(request.ConversationId) && request.MessageId is null)
+        {
+            return;
+        }
+
+        if (request.MessageId is { } messageId)
+        {
+            // What the client has already counts as delivered.
+            _delivered.Resumed(messageId, request.LastSeq);
+        }
+
+        var previous = _watches.TryGetValue(request.ConversationId, out var watching) ? watching : null;
+        _watches[request.ConversationId] = WatchAsync(request, previous);
+    }
+
+    private async Task<IAsyncDisposable?> WatchAsync(WatchRequest request, Task<IAsyncDisposable?>? previous)
+    {
+        try
+        {
+            if (previous is not null && await previous is { } old)
+            {
+                await old.DisposeAsync();
+            }
+
+            var (watch, error) = await _broker.WatchAsync(request, this, _closing.Token);
+            if (error is not null)
+            {
+                Send(error);
+            }
+
+            return watch;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            ReplyLogForConnection(_logger, exception);
+            Send(new ErrorFrame(ErrorCodes.StoreUnavailable, "The conversation cannot be watched right now; try again shortly.") { ConversationId = request.ConversationId, MessageId = request.MessageId });
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     private async Task SendLoopAsync()
     {
@@ -287,6 +357,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             // Closing a socket that already failed: nothing more to do.
         }
     }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Watching a conversation failed.")]
+    private static partial void ReplyLogForConnection(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "A client stopped reading its WebSocket; closing it.")]
     private static partial void LogSlowClient(ILogger logger);
