@@ -62,18 +62,25 @@ public sealed class RedisReplyBroker(
         if (request.MessageId is { } messageId)
         {
             // Who the reply belongs to is in its first entry; its last entry says how far it got.
+            // Its producer delivers to its own clients before it stores, so a client may hold more
+            // than the stream yet: that is fine while the producer is alive.
             var key = RedisReplyKeys.Stream(messageId);
             var first = await redis.XRangeAsync(key, "-", "+", 1, cancellationToken);
-            if (first.Count == 0 || RedisReplyFormat.Parse(first[0]) is not { Frame: StartFrame start } stored
-                || stored.OwnerId != request.OwnerId || start.ConversationId != request.ConversationId)
+            var live = await redis.GetAsync(RedisReplyKeys.Active(request.ConversationId), cancellationToken) is { } active && Encoding.UTF8.GetString(active) == messageId;
+            if (first.Count == 0)
+            {
+                if (!live || await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
+                {
+                    return (null, notFound);
+                }
+            }
+            else if (RedisReplyFormat.Parse(first[0]) is not { Frame: StartFrame start } stored || stored.OwnerId != request.OwnerId || start.ConversationId != request.ConversationId)
             {
                 return (null, notFound);
             }
-
-            var seq = (await RedisReplyFormat.LastAsync(redis, key, cancellationToken))?.Seq ?? 0;
-            if (request.LastSeq > seq)
+            else if (await RedisReplyFormat.LastAsync(redis, key, cancellationToken) is { } last && request.LastSeq > last.Seq && (!live || last.Frame is EndFrame))
             {
-                return (null, InMemoryReplyBroker.InvalidSeq(request, seq));
+                return (null, InMemoryReplyBroker.InvalidSeq(request, last.Seq));
             }
         }
         else if (await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
