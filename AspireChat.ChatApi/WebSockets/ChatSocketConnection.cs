@@ -101,14 +101,11 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         await CloseOutputAsync(WebSocketCloseStatus.NormalClosure);
     }
 
-    public bool TryDeliver(ServerFrame frame)
-    {
-        // A reply can reach this connection twice (it sent the message, and it watches the conversation): once is enough.
-        if (!_delivered.IsNew(frame))
-        {
-            return true;
-        }
+    /// <summary>A reply's frame. A reply can reach this connection twice (it sent the message, and it watches the conversation): once is enough.</summary>
+    public bool TryDeliver(ServerFrame frame) => !_delivered.IsNew(frame) || Enqueue(frame);
 
+    private bool Enqueue(ServerFrame frame)
+    {
         if (_outbound.Writer.TryWrite(frame))
         {
             return true;
@@ -238,14 +235,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         }
     }
 
-    private void Send(ServerFrame frame) => TryDeliver(frame);
+    /// <summary>This connection's own answer to a frame the client sent.</summary>
+    private void Send(ServerFrame frame) => Enqueue(frame);
 
     /// <summary>Watches a conversation (once per connection), replaying the reply the client names after its last seq.</summary>
     private void Resume(ClientFrame frame)
     {
         var request = new WatchRequest(_ownerId, frame.ConversationId!, frame.MessageId, frame.LastSeq ?? 0, _originId);
-        if (_watches.ContainsKey(request.ConversationId) && request.MessageId is null)
+        if (request.MessageId is null && _watches.TryGetValue(request.ConversationId, out var current) && current.IsCompletedSuccessfully && current.Result is not null)
         {
+            // Already watching it.
             return;
         }
 
