@@ -36,6 +36,8 @@ public sealed class RedisReplyBroker(
             return ClaimResult.Busy;
         }
 
+        await redis.SetAsync(RedisReplyKeys.Lease(messageId), "1", lease, onlyIfNotExists: false, cancellationToken);
+
         // The conversation's previous reply: if its producer died, it is finished and saved before this one.
         var previous = await redis.ExecuteAsync(new RedisCommand("SET", RedisReplyKeys.Latest(conversationId), messageId, "PX", (long)(options.Value.Retention + TimeSpan.FromDays(1)).TotalMilliseconds, "GET"), cancellationToken);
         var result = previous.AsString() is { } previousId && previousId != messageId && await FinalizeIfUnfinishedAsync(previousId, cancellationToken) == Finalized.Now
@@ -66,7 +68,7 @@ public sealed class RedisReplyBroker(
             // than the stream yet: that is fine while the producer is alive.
             var key = RedisReplyKeys.Stream(messageId);
             var first = await redis.XRangeAsync(key, "-", "+", 1, cancellationToken);
-            var live = await redis.GetAsync(RedisReplyKeys.Active(request.ConversationId), cancellationToken) is { } active && Encoding.UTF8.GetString(active) == messageId;
+            var live = await redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null;
             if (first.Count == 0)
             {
                 if (!live || await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
@@ -125,7 +127,9 @@ public sealed class RedisReplyBroker(
             return Finalized.Missing;
         }
 
-        if (frames[^1].Frame is EndFrame || !await redis.SetAsync(RedisReplyKeys.Finalizer(messageId), "1", options.Value.Lease * 2, onlyIfNotExists: true, cancellationToken))
+        if (frames[^1].Frame is EndFrame
+            || await redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null
+            || !await redis.SetAsync(RedisReplyKeys.Finalizer(messageId), "1", options.Value.Lease * 2, onlyIfNotExists: true, cancellationToken))
         {
             return Finalized.Already;
         }

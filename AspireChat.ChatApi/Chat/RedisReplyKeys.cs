@@ -8,10 +8,13 @@ internal static class RedisReplyKeys
     /// <summary>Stream: one entry per frame of the reply, entry id <c>0-n</c> for the reply's n-th frame.</summary>
     public static string Stream(string messageId) => $"{Prefix}reply:{messageId}";
 
+    /// <summary>String with a lease (PX): the reply's producer is alive and still storing its frames; it renews it.</summary>
+    public static string Lease(string messageId) => $"{Prefix}reply:{messageId}:lease";
+
     /// <summary>String, SET NX: the one instance allowed to end a reply whose producer died.</summary>
     public static string Finalizer(string messageId) => $"{Prefix}reply:{messageId}:finalizer";
 
-    /// <summary>String with a lease (PX): the reply streaming in the conversation now; its producer renews it.</summary>
+    /// <summary>String with a lease (PX): the reply streaming in the conversation now (one at a time); released at its end.</summary>
     public static string Active(string conversationId) => $"{Prefix}conversation:{conversationId}:active";
 
     /// <summary>String: the conversation's latest reply, so the next message can finish it if its producer died.</summary>

@@ -9,15 +9,19 @@ namespace AspireChat.ChatApi.Chat;
 /// The producer's side of a reply in Redis. Observes the <see cref="LiveReply"/> like any client,
 /// so it never slows the model: frames are queued, then written in order, each as an XADD to the
 /// reply's stream followed by a PUBLISH to the conversation's channel in the same MULTI/EXEC (so a
-/// frame is never published before it is stored). Renews the conversation's lease while the reply
-/// runs, and releases it once the end is stored. While Redis is unreachable it keeps the frames and
+/// frame is never published before it is stored). Renews its claim on the conversation until the
+/// end (then the conversation takes the next message), and the reply's own lease until every frame
+/// is stored (so nobody takes it for dead while it catches up). While Redis is unreachable it keeps the frames and
 /// retries; when Redis is back it writes whatever the stream lacks (a Redis that restarted empty
 /// gets the whole reply again).
 /// </summary>
 internal sealed class RedisReplyPublisher : IReplyObserver
 {
-    // Renews the lease only while this reply holds it; gets it back if it vanished (a Redis restart).
+    // Renews the reply's lease; while it streams, also its claim on the conversation, only while it
+    // holds it, and gets it back if it vanished (a Redis restart).
     private const string RenewScript = """
+        redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+        if ARGV[3] == '0' then return 1 end
         local holder = redis.call('GET', KEYS[1])
         if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
         if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 2 end
@@ -42,6 +46,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     private readonly Channel<ServerFrame> _queue = Channel.CreateUnbounded<ServerFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly List<(ServerFrame Frame, long Seq)> _frames = [];
     private long _seq;
+    private volatile bool _ended;
 
     public RedisReplyPublisher(IRedisClient redis, ReplyBrokerOptions options, ILogger logger, TimeProvider timeProvider, ChatTurn turn, ConversationMessage userMessage)
     {
@@ -67,6 +72,10 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         if (frame is EndFrame || (frame is ErrorFrame { MessageId: null }))
         {
             _queue.Writer.TryComplete();
+            // The conversation takes its next message now, as it does on this instance; the reply's own
+            // lease still says its producer is alive until the rest of its frames are stored.
+            _ended = true;
+            _ = ReleaseConversationAsync();
         }
 
         return true;
@@ -162,6 +171,19 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         }
     }
 
+    private async Task ReleaseConversationAsync()
+    {
+        try
+        {
+            await _redis.ExecuteAsync(new RedisCommand("EVAL", ReleaseScript, 1, RedisReplyKeys.Active(_conversationId), _messageId), CancellationToken.None);
+        }
+        catch (RedisException exception)
+        {
+            // The claim lapses by itself.
+            ReplyLog.ReplyWriteFailed(_logger, exception, _messageId);
+        }
+    }
+
     private async Task FinishAsync(bool ended)
     {
         try
@@ -171,6 +193,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
             [
                 RedisCommands.PExpire(key, _options.Retention),
                 new RedisCommand("EVAL", ReleaseScript, 1, RedisReplyKeys.Active(_conversationId), _messageId),
+                new RedisCommand("DEL", RedisReplyKeys.Lease(_messageId)),
             ], CancellationToken.None);
             if (!ended)
             {
@@ -194,7 +217,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
             {
                 await Task.Delay(period, _timeProvider, cancellationToken);
                 var renewed = await _redis.ExecuteAsync(
-                    new RedisCommand("EVAL", RenewScript, 1, RedisReplyKeys.Active(_conversationId), _messageId, (long)_options.Lease.TotalMilliseconds),
+                    new RedisCommand("EVAL", RenewScript, 2, RedisReplyKeys.Active(_conversationId), RedisReplyKeys.Lease(_messageId), _messageId, (long)_options.Lease.TotalMilliseconds, _ended ? "0" : "1"),
                     cancellationToken);
                 if (renewed.Number == 0)
                 {

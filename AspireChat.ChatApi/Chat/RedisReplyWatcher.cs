@@ -197,8 +197,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         {
             try
             {
-                var holder = await _redis.GetAsync(RedisReplyKeys.Active(_request.ConversationId), cancellationToken);
-                if (holder is not null && System.Text.Encoding.UTF8.GetString(holder) == messageId)
+                if (await _redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null)
                 {
                     progress.LastHeard = _timeProvider.GetUtcNow();
                     continue;

@@ -182,8 +182,6 @@ public sealed class ReplyCoordinator(
         {
             var node = ActivatorUtilities.CreateInstance<StreamingChatNode>(services);
             await new AsyncFlow<ChatTurn>(node, logger).RunAsync(turn, CancellationToken.None);
-            // The reply is over here; watchers elsewhere get its last frames from the broker.
-            await turn.Published.WaitAsync(options.Value.ShutdownDrainTime + TimeSpan.FromSeconds(5), timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         catch (ChatTurnRejectedException rejected)
         {
@@ -212,6 +210,9 @@ public sealed class ReplyCoordinator(
                 _streaming.TryRemove(new KeyValuePair<string, ChatTurn>(conversationId, turn));
             }
 
+            // The conversation takes the next message now; watchers elsewhere still get this reply's
+            // last frames from the broker, and a shutdown waits for them.
+            await turn.Published.WaitAsync(options.Value.ShutdownDrainTime + TimeSpan.FromSeconds(5), timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _running.TryRemove(turn, out _);
             turn.Dispose();
         }

@@ -36,7 +36,7 @@ public sealed class ReplicasFixture : IAsyncLifetime
     }
 
     /// <summary>A ChatApi instance on <paramref name="redis"/> with an offline model that streams 40 words a second.</summary>
-    public static Task<ServiceProcess> StartInstanceAsync(RedisServer redis, double tokensPerSecond = 40) =>
+    public static Task<ServiceProcess> StartInstanceAsync(RedisServer redis, double tokensPerSecond = 40, int maxQueuedFrames = 256) =>
         ServiceProcess.StartAsync("AspireChat.ChatApi", new Dictionary<string, string?>
         {
             ["ConnectionStrings__cache"] = redis.ConnectionString,
@@ -48,6 +48,8 @@ public sealed class ReplicasFixture : IAsyncLifetime
             ["Redis__ReconnectMaxDelay"] = "00:00:00.250",
             ["Redis__CommandTimeout"] = "00:00:02",
             ["Chat__Limits__MessageBurst"] = "1000",
+            // Small, so a client that stops reading is found out within a few long replies.
+            ["Chat__MaxQueuedFrames"] = maxQueuedFrames.ToString(CultureInfo.InvariantCulture),
         }, cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>A new browser: its owner cookie.</summary>
