@@ -24,7 +24,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         Watcher[] watchers;
         lock (_lock)
         {
-            _replies[turn.Reply.MessageId] = new Entry(turn.OwnerId, conversationId, turn.Reply);
+            _replies[turn.Reply.MessageId] = new Entry(turn.OwnerId, conversationId, turn.Reply, userMessage);
             _active[conversationId] = turn.Reply;
             watchers = _watchers.TryGetValue(conversationId, out var list) ? [.. list] : [];
         }
@@ -56,7 +56,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
     {
         ArgumentNullException.ThrowIfNull(request);
         var notFound = new ErrorFrame(ErrorCodes.NotFound, "No such conversation or reply.") { ConversationId = request.ConversationId, MessageId = request.MessageId };
-        LiveReply? resumed = null;
+        Entry? resumed = null;
         if (request.MessageId is { } messageId)
         {
             Entry? entry;
@@ -75,7 +75,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
                 return (null, InvalidSeq(request, entry.Reply.Seq));
             }
 
-            resumed = entry.Reply;
+            resumed = entry;
         }
         else if (await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
         {
@@ -83,7 +83,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         }
 
         var watcher = new Watcher(this, request.OwnerId, request.ConversationId, request.OriginId, observer);
-        LiveReply? active;
+        Entry? active;
         lock (_lock)
         {
             if (!_watchers.TryGetValue(request.ConversationId, out var list))
@@ -92,17 +92,19 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
             }
 
             list.Add(watcher);
-            active = _active.GetValueOrDefault(request.ConversationId);
+            active = _active.TryGetValue(request.ConversationId, out var reply) ? _replies.GetValueOrDefault(reply.MessageId) : null;
         }
 
         if (resumed is not null)
         {
-            watcher.Follow(resumed, request.LastSeq);
+            watcher.Follow(resumed.Reply, request.LastSeq);
         }
 
         if (active is not null && active != resumed)
         {
-            watcher.Follow(active, afterSeq: 0);
+            // From its start, with the message it answers: history holds neither until the reply ends.
+            observer.TryDeliver(new UserFrame(active.ConversationId, active.UserMessage.Id, active.Reply.MessageId, active.UserMessage.Content));
+            watcher.Follow(active.Reply, afterSeq: 0);
         }
 
         return (watcher, null);
@@ -148,7 +150,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         }
     }
 
-    private sealed record Entry(string OwnerId, string ConversationId, LiveReply Reply);
+    private sealed record Entry(string OwnerId, string ConversationId, LiveReply Reply, ConversationMessage UserMessage);
 
     /// <summary>One connection watching one conversation; it follows each reply there.</summary>
     private sealed class Watcher(InMemoryReplyBroker broker, string ownerId, string conversationId, string originId, IReplyObserver observer) : IAsyncDisposable

@@ -50,7 +50,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
             var activeId = System.Text.Encoding.UTF8.GetString(active);
             if (!_replies.ContainsKey(activeId))
             {
-                await CatchUpAsync(activeId, 0, cancellationToken);
+                await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
             }
         }
 
@@ -103,9 +103,21 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                     continue;
                 }
 
-                if (!await HandleAsync(envelope, cancellationToken))
+                try
                 {
-                    return;
+                    if (!await HandleAsync(envelope, cancellationToken))
+                    {
+                        return;
+                    }
+                }
+                catch (RedisException) when (envelope.N > 0)
+                {
+                    // The stream cannot be read right now (Redis is coming back): the next frame, or
+                    // the lease check once the reply is quiet, reads it again.
+                    if (!_replies.ContainsKey(envelope.MessageId))
+                    {
+                        Track(envelope.MessageId, 0);
+                    }
                 }
 
                 if (_replies.Values.Any(p => !p.Ended && _timeProvider.GetUtcNow() - p.LastHeard > _checkEvery))
@@ -145,18 +157,27 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
             return Deliver(envelope.MessageId, envelope.N, envelope.Frame);
         }
 
-        // Frames are missing in between: the stream has them.
-        return await CatchUpAsync(envelope.MessageId, 0, cancellationToken);
+        // Frames are missing in between: the stream has them (all of them, for a reply not seen before).
+        return await CatchUpAsync(envelope.MessageId, 0, cancellationToken, withUserMessage: progress is null);
     }
 
-    /// <summary>Delivers what the reply's stream holds past what was delivered (and past <paramref name="afterSeq"/> for chunks).</summary>
-    private async Task<bool> CatchUpAsync(string messageId, long afterSeq, CancellationToken cancellationToken)
+    /// <summary>
+    /// Delivers what the reply's stream holds past what was delivered (and past <paramref name="afterSeq"/>
+    /// for chunks); <paramref name="withUserMessage"/>: a reply found by watching is told with the user message it answers.
+    /// </summary>
+    private async Task<bool> CatchUpAsync(string messageId, long afterSeq, CancellationToken cancellationToken, bool withUserMessage = false)
     {
         var progress = _replies.GetValueOrDefault(messageId);
         var start = progress is null ? "-" : "(" + RedisReplyKeys.EntryId(progress.N);
         var entries = await _redis.XRangeAsync(RedisReplyKeys.Stream(messageId), start, "+", null, cancellationToken);
         foreach (var entry in entries.Select(RedisReplyFormat.Parse))
         {
+            if (withUserMessage && entry is { Frame: StartFrame started, UserMessage: { } user }
+                && !_observer.TryDeliver(new UserFrame(started.ConversationId, user.Id, messageId, user.Content)))
+            {
+                return false;
+            }
+
             var skip = entry.Frame is ChunkFrame chunk && chunk.Seq <= afterSeq;
             if (skip)
             {
