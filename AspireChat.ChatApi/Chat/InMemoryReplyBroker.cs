@@ -169,6 +169,8 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         {
             lock (_following)
             {
+                // Ended replies have let their observers go; only live ones need detaching later.
+                _following.RemoveAll(r => r.HasEnded);
                 _following.Add(reply);
             }
 

@@ -36,17 +36,26 @@ public sealed class RedisReplyBroker(
             return ClaimResult.Busy;
         }
 
-        await redis.SetAsync(RedisReplyKeys.Lease(messageId), "1", lease, onlyIfNotExists: false, cancellationToken);
+        try
+        {
+            await redis.SetAsync(RedisReplyKeys.Lease(messageId), "1", lease, onlyIfNotExists: false, cancellationToken);
 
-        // The conversation's previous reply: if its producer died, it is finished and saved before this one.
-        var previous = await redis.ExecuteAsync(new RedisCommand("SET", RedisReplyKeys.Latest(conversationId), messageId, "PX", (long)(options.Value.Retention + TimeSpan.FromDays(1)).TotalMilliseconds, "GET"), cancellationToken);
-        var result = previous.AsString() is { } previousId && previousId != messageId && await FinalizeIfUnfinishedAsync(previousId, cancellationToken) == Finalized.Now
-            ? ClaimResult.ClaimedAfterInterrupted
-            : ClaimResult.Claimed;
+            // The conversation's previous reply: if its producer died, it is finished and saved before this one.
+            var previous = await redis.ExecuteAsync(new RedisCommand("SET", RedisReplyKeys.Latest(conversationId), messageId, "PX", (long)(options.Value.Retention + TimeSpan.FromDays(1)).TotalMilliseconds, "GET"), cancellationToken);
+            var result = previous.AsString() is { } previousId && previousId != messageId && await FinalizeIfUnfinishedAsync(previousId, cancellationToken) == Finalized.Now
+                ? ClaimResult.ClaimedAfterInterrupted
+                : ClaimResult.Claimed;
 
-        var echo = new UserFrame(conversationId, userMessage.Id, messageId, userMessage.Content);
-        await redis.PublishAsync(RedisReplyKeys.Channel(conversationId), RedisReplyFormat.Envelope(0, messageId, turn.OriginId, echo), cancellationToken);
-        return result;
+            var echo = new UserFrame(conversationId, userMessage.Id, messageId, userMessage.Content);
+            await redis.PublishAsync(RedisReplyKeys.Channel(conversationId), RedisReplyFormat.Envelope(0, messageId, turn.OriginId, echo), cancellationToken);
+            return result;
+        }
+        catch
+        {
+            // The message is refused: the conversation must not stay busy until the lease lapses.
+            await ReleaseQuietlyAsync(conversationId, messageId);
+            throw;
+        }
     }
 
     public Task Publish(ChatTurn turn, ConversationMessage userMessage)
@@ -121,6 +130,17 @@ public sealed class RedisReplyBroker(
     internal async Task<Finalized> FinalizeIfUnfinishedAsync(string messageId, CancellationToken cancellationToken)
     {
         var key = RedisReplyKeys.Stream(messageId);
+        // Cheap checks first: this runs for every new message in a conversation.
+        if (await RedisReplyFormat.LastAsync(redis, key, cancellationToken) is not { } last)
+        {
+            return Finalized.Missing;
+        }
+
+        if (last.Frame is EndFrame || await redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null)
+        {
+            return Finalized.Already;
+        }
+
         var frames = (await redis.XRangeAsync(key, "-", "+", null, cancellationToken)).Select(RedisReplyFormat.Parse).ToList();
         if (frames.Count == 0 || frames[0] is not { Frame: StartFrame start, OwnerId: { } ownerId, UserMessage: { } userMessage })
         {
@@ -128,7 +148,6 @@ public sealed class RedisReplyBroker(
         }
 
         if (frames[^1].Frame is EndFrame
-            || await redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null
             || !await redis.SetAsync(RedisReplyKeys.Finalizer(messageId), "1", options.Value.Lease * 2, onlyIfNotExists: true, cancellationToken))
         {
             return Finalized.Already;
@@ -176,6 +195,23 @@ public sealed class RedisReplyBroker(
 
         /// <summary>Ended and saved by this call.</summary>
         Now,
+    }
+
+    private async Task ReleaseQuietlyAsync(string conversationId, string messageId)
+    {
+        try
+        {
+            await redis.TransactionAsync(
+            [
+                new RedisCommand("EVAL", RedisReplyPublisher.ReleaseScript, 1, RedisReplyKeys.Active(conversationId), messageId),
+                new RedisCommand("DEL", RedisReplyKeys.Lease(messageId)),
+            ], CancellationToken.None);
+        }
+        catch (RedisException exception)
+        {
+            // Then the claim lapses by itself.
+            ReplyLog.ReplyWriteFailed(logger, exception, messageId);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
