@@ -15,9 +15,6 @@ internal static partial class ReplyLog
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "The stop channel cannot be subscribed yet; retrying.")]
     public static partial void StopChannelUnavailable(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Watching a conversation failed.")]
-    public static partial void WatchFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Sending a stop to other instances failed.")]
     public static partial void StopNotSent(ILogger logger, Exception exception);
 }

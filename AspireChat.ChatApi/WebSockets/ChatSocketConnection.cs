@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 
 namespace AspireChat.ChatApi.WebSockets;
@@ -23,7 +24,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly string _ownerId;
     private readonly ReplyCoordinator _coordinator;
     private readonly IReplyBroker _broker;
-    private readonly string _originId = Conversations.ConversationIds.New();
+    private readonly string _originId = ConversationIds.New();
     private readonly DeliveryFilter _delivered = new();
     private readonly ConcurrentDictionary<string, Task<IAsyncDisposable?>> _watches = new(StringComparer.Ordinal);
     private readonly ChatServiceOptions _options;
