@@ -27,6 +27,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly string _originId = ConversationIds.New();
     private readonly DeliveryFilter _delivered = new();
     private readonly ConcurrentDictionary<string, Task<IAsyncDisposable?>> _watches = new(StringComparer.Ordinal);
+    private readonly Queue<string> _watchOrder = new();
     private readonly ChatServiceOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<ServerFrame> _outbound;
@@ -36,6 +37,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly CancellationTokenSource _closing;
     private readonly CancellationTokenRegistration _serverClosing;
     private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Conversations one connection watches at most: a page that opens one after another does not pile up watches.</summary>
+    public const int MaxWatchedConversations = 16;
     private volatile bool _tooSlow;
     private volatile bool _closedByServer;
 
@@ -85,10 +89,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
 
         foreach (var watch in _watches.Values)
         {
-            if (await watch is { } watching)
-            {
-                await watching.DisposeAsync();
-            }
+            await UnwatchAsync(watch);
         }
 
         _outbound.Writer.TryComplete();
@@ -257,6 +258,22 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
 
         var previous = _watches.TryGetValue(request.ConversationId, out var watching) ? watching : null;
         _watches[request.ConversationId] = WatchAsync(request, previous);
+        if (previous is null)
+        {
+            _watchOrder.Enqueue(request.ConversationId);
+            if (_watchOrder.Count > MaxWatchedConversations && _watches.TryRemove(_watchOrder.Dequeue(), out var oldest))
+            {
+                _ = UnwatchAsync(oldest);
+            }
+        }
+    }
+
+    private static async Task UnwatchAsync(Task<IAsyncDisposable?> watch)
+    {
+        if (await watch is { } watching)
+        {
+            await watching.DisposeAsync();
+        }
     }
 
     private async Task<IAsyncDisposable?> WatchAsync(WatchRequest request, Task<IAsyncDisposable?>? previous)
