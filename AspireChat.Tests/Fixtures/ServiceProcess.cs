@@ -108,12 +108,31 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>A TCP port on loopback that nothing listens on right now.</summary>
+    /// <summary>
+    /// A TCP port on loopback that nothing listens on right now, picked below Linux's ephemeral range
+    /// (32768+), where outgoing connections take their local ports: a port the OS hands out for
+    /// "any free one" can be taken by a client connection before the server binds it.
+    /// </summary>
     public static int FreeTcpPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken; try another.
+            }
+        }
+
+        using var fallback = new TcpListener(IPAddress.Loopback, 0);
+        fallback.Start();
+        return ((IPEndPoint)fallback.LocalEndpoint).Port;
     }
 
     private async Task WaitUntilReadyAsync(string readyPath, CancellationToken cancellationToken)
