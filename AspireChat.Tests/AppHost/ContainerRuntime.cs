@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace AspireChat.Tests.AppHost;
+
+/// <summary>
+/// Whether the container runtime Aspire will use (ASPIRE_CONTAINER_RUNTIME, else docker) answers.
+/// Without one the Redis container cannot start and the app never becomes healthy, so the Aspire
+/// tests skip with this reason instead of waiting for their timeout.
+/// </summary>
+internal static class ContainerRuntime
+{
+    private static readonly Lazy<Task<string?>> Unavailable = new(ProbeAsync);
+
+    /// <summary>Null when the runtime answers; otherwise why the Aspire tests cannot run here.</summary>
+    public static Task<string?> WhyUnavailableAsync() => Unavailable.Value;
+
+    private static async Task<string?> ProbeAsync()
+    {
+        var runtime = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } configured ? configured : "docker";
+        var startInfo = new ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        try
+        {
+            using var process = Process.Start(startInfo)!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+            await process.WaitForExitAsync(timeout.Token);
+            return process.ExitCode == 0
+                ? null
+                : $"The container runtime '{runtime}' does not answer ('{runtime} info' exited with {process.ExitCode}: {(await errors).Trim()}). The Aspire tests need it to run the Redis container.";
+        }
+        catch (Win32Exception)
+        {
+            return $"No container runtime: '{runtime}' is not installed. The Aspire tests need Docker or Podman (ASPIRE_CONTAINER_RUNTIME=podman) to run the Redis container.";
+        }
+        catch (OperationCanceledException)
+        {
+            return $"The container runtime '{runtime}' did not answer within 15 s. The Aspire tests need it to run the Redis container.";
+        }
+    }
+}
