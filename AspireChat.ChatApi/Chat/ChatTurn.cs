@@ -1,0 +1,45 @@
+namespace AspireChat.ChatApi.Chat;
+
+/// <summary>
+/// The shared store of one chat turn's flow: the user's message in, the streaming reply out.
+/// The prep step fills in the conversation; stop and shutdown cancel <see cref="StopToken"/>.
+/// </summary>
+public sealed class ChatTurn(string ownerId, string? conversationId, string content, string? clientMessageId, string? traceparent, DateTimeOffset receivedAt) : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    public string OwnerId { get; } = ownerId;
+
+    /// <summary>The conversation to continue; null starts a new one, whose id prep sets.</summary>
+    public string? ConversationId { get; set; } = conversationId;
+
+    public string Content { get; } = content;
+
+    public string? ClientMessageId { get; } = clientMessageId;
+
+    public string? Traceparent { get; } = traceparent;
+
+    public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+    public LiveReply Reply { get; } = new(clientMessageId);
+
+    /// <summary>Called by prep once a new conversation exists, so it is guarded like any other.</summary>
+    public Action<ChatTurn>? ConversationCreated { get; init; }
+
+    /// <summary>Cancelled when the user stops the reply or the server shuts down.</summary>
+    public CancellationToken StopToken => _stop.Token;
+
+    public void RequestStop()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The turn has finished; nothing to stop.
+        }
+    }
+
+    public void Dispose() => _stop.Dispose();
+}

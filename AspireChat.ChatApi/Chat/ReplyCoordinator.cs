@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Collections.Concurrent;
+using AspireChat.ChatApi.Flow;
+using AspireChat.ChatApi.Protocol;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AspireChat.ChatApi.Chat;
+
+/// <summary>What a client asks for: a user message, in a conversation or a new one.</summary>
+public sealed record ChatTurnRequest(string OwnerId, string Content, string? ConversationId, string? ClientMessageId, string? Traceparent);
+
+/// <summary>
+/// Runs chat turns: a new flow per message, in the background, so a reply does not depend on the
+/// connection that asked for it. Guards the one-reply-per-conversation rule, carries stop
+/// requests, and at shutdown lets replies finish (or saves them as partial) before the host stops.
+/// </summary>
+public sealed class ReplyCoordinator(
+    IServiceProvider services,
+    IChatClient model,
+    IOptions<ChatServiceOptions> options,
+    TimeProvider timeProvider,
+    ILogger<ReplyCoordinator> logger) : IHostedService, IDisposable
+{
+    private readonly ConcurrentDictionary<string, ChatTurn> _streaming = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ChatTurn, Task> _running = new();
+    private readonly string _modelName = model.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
+    private readonly CancellationTokenSource _drained = new();
+
+    /// <summary>Cancelled at shutdown once every reply has ended: then connections may close.</summary>
+    public CancellationToken Drained => _drained.Token;
+
+    /// <summary>Replies streaming now.</summary>
+    public int ActiveCount => _running.Count;
+
+    /// <summary>
+    /// Starts a reply to <paramref name="request"/> with <paramref name="observer"/> watching it.
+    /// Refusals (busy, not found, store down) reach the observer as an error frame.
+    /// </summary>
+    public LiveReply Begin(ChatTurnRequest request, IReplyObserver observer)
+    {
+        var turn = new ChatTurn(request.OwnerId, request.ConversationId, request.Content, request.ClientMessageId, request.Traceparent, timeProvider.GetUtcNow())
+        {
+            ConversationCreated = created => _streaming.TryAdd(created.ConversationId!, created),
+        };
+        turn.Reply.Attach(observer);
+
+        if (request.ConversationId is { } conversationId && !_streaming.TryAdd(conversationId, turn))
+        {
+            // Another owner's conversation must look like any unknown one, busy or not.
+            var error = _streaming.TryGetValue(conversationId, out var current) && current.OwnerId == request.OwnerId
+                ? new ErrorFrame(ErrorCodes.ConversationBusy, "A reply is still streaming in this conversation; stop it or wait for its end.")
+                : new ErrorFrame(ErrorCodes.NotFound, "No such conversation.");
+            turn.Reply.Reject(error with { ConversationId = conversationId });
+            turn.Dispose();
+            return turn.Reply;
+        }
+
+        // Registered before it starts, so a turn that ends at once is still removed.
+        var run = new Task<Task>(() => RunAsync(turn));
+        _running[turn] = run.Unwrap();
+        run.Start(TaskScheduler.Default);
+        return turn.Reply;
+    }
+
+    /// <summary>Stops the reply streaming in the owner's conversation, if there is one.</summary>
+    public bool Stop(string ownerId, string conversationId)
+    {
+        if (_streaming.TryGetValue(conversationId, out var turn) && turn.OwnerId == ownerId)
+        {
+            turn.RequestStop();
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The reply streaming in the owner's conversation, or null.</summary>
+    public LiveReply? FindStreaming(string ownerId, string conversationId) =>
+        _streaming.TryGetValue(conversationId, out var turn) && turn.OwnerId == ownerId ? turn.Reply : null;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DrainAsync(cancellationToken);
+        }
+        finally
+        {
+            await _drained.CancelAsync();
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var running = _running.ToArray();
+        if (running.Length == 0)
+        {
+            return;
+        }
+
+        var drainTime = options.Value.ShutdownDrainTime;
+        ChatLog.DrainingReplies(logger, running.Length, drainTime);
+        var all = Task.WhenAll(running.Select(r => r.Value));
+        await Task.WhenAny(all, Task.Delay(drainTime, timeProvider, cancellationToken));
+        foreach (var (turn, _) in _running)
+        {
+            turn.RequestStop();
+        }
+
+        await all.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public void Dispose() => _drained.Dispose();
+
+    private async Task RunAsync(ChatTurn turn)
+    {
+        // A reply is its own trace (or the client's, via traceparent), not a child of the long-lived socket's request span.
+        Activity.Current = null;
+        using var activity = ChatTelemetry.StartReply(_modelName, turn.Traceparent);
+        activity?.SetTag("gen_ai.provider.name", model.GetService<ChatClientMetadata>()?.ProviderName);
+        turn.Reply.Activity = activity;
+        ChatTelemetry.ActiveReplies.Add(1);
+        var started = timeProvider.GetTimestamp();
+        try
+        {
+            var node = ActivatorUtilities.CreateInstance<StreamingChatNode>(services);
+            await new AsyncFlow<ChatTurn>(node, logger).RunAsync(turn, CancellationToken.None);
+        }
+        catch (ChatTurnRejectedException rejected)
+        {
+            turn.Reply.Reject(rejected.Error);
+        }
+        catch (Exception exception)
+        {
+            // A safety net: whatever broke, nobody waits forever for an end.
+            ChatLog.TurnCrashed(logger, exception);
+            if (turn.Reply.ConversationId is null)
+            {
+                turn.Reply.Reject(new ErrorFrame(ErrorCodes.ModelError, "The message could not be answered."));
+            }
+            else if (!turn.Reply.HasEnded)
+            {
+                turn.Reply.Fail(ErrorCodes.ModelError, "The reply failed.");
+                turn.Reply.End(FinishReasons.Error, null);
+            }
+        }
+        finally
+        {
+            ChatTelemetry.ActiveReplies.Add(-1);
+            ChatTelemetry.ReplyDuration.Record(timeProvider.GetElapsedTime(started).TotalSeconds);
+            if (turn.ConversationId is { } conversationId)
+            {
+                _streaming.TryRemove(new KeyValuePair<string, ChatTurn>(conversationId, turn));
+            }
+
+            _running.TryRemove(turn, out _);
+            turn.Dispose();
+        }
+    }
+}

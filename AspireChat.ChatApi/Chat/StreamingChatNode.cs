@@ -1,0 +1,250 @@
+using System.ClientModel;
+using System.Diagnostics;
+using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Flow;
+using AspireChat.ChatApi.Models;
+using AspireChat.ChatApi.Protocol;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AspireChat.ChatApi.Chat;
+
+/// <summary>What prep hands to exec: the prompt, and where the reply goes.</summary>
+public sealed record ChatPrompt(string ConversationId, IReadOnlyList<ChatMessage> Messages, ConversationMessage UserMessage, LiveReply Reply, CancellationToken StopToken);
+
+/// <summary>What exec hands to post: the reply as far as it got.</summary>
+public sealed record ChatReply(string Text, string FinishReason, TokenUsage? Usage, Exception? Error = null);
+
+/// <summary>
+/// The heart of AspireChat, one async streaming node:
+/// prep reads the conversation and builds the prompt; exec streams the model's reply, forwarding
+/// every chunk the moment it arrives; post appends the user message and the reply to history.
+/// </summary>
+public sealed class StreamingChatNode(
+    IConversationStore store,
+    IChatClient model,
+    IOptions<ChatServiceOptions> chatOptions,
+    IOptions<ModelOptions> modelOptions,
+    IOptions<ConversationOptions> conversationOptions,
+    TimeProvider timeProvider,
+    ILogger<StreamingChatNode> logger)
+    : AsyncNode<ChatTurn, ChatPrompt, ChatReply>(modelOptions.Value.MaxAttempts, modelOptions.Value.RetryWait)
+{
+    private readonly string _modelName = model.GetService<ChatClientMetadata>()?.DefaultModelId ?? modelOptions.Value.Name;
+
+    protected override async Task<ChatPrompt> PrepAsync(ChatTurn turn, CancellationToken cancellationToken)
+    {
+        var conversation = await LoadOrCreateAsync(turn, cancellationToken)
+            ?? throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.NotFound, "No such conversation.") { ConversationId = turn.ConversationId });
+
+        var userMessage = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt);
+        return new ChatPrompt(conversation.Id, BuildPrompt(conversation.Messages, turn.Content), userMessage, turn.Reply, turn.StopToken);
+    }
+
+    protected override async Task<ChatReply> ExecAsync(ChatPrompt prompt, CancellationToken cancellationToken)
+    {
+        var reply = prompt.Reply;
+        reply.Start(prompt.ConversationId, _modelName);
+
+        var idleTimeout = modelOptions.Value.StreamIdleTimeout;
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, prompt.StopToken);
+        call.CancelAfter(idleTimeout);
+        var options = new ChatOptions { ModelId = modelOptions.Value.Name, MaxOutputTokens = modelOptions.Value.MaxOutputTokens };
+        string? finishReason = null;
+        TokenUsage? usage = null;
+        try
+        {
+            await foreach (var update in model.GetStreamingResponseAsync(prompt.Messages, options, call.Token))
+            {
+                call.CancelAfter(idleTimeout);
+                if (!string.IsNullOrEmpty(update.Text) && reply.Append(update.Text) == 1)
+                {
+                    RecordFirstChunk(reply.Activity, prompt.UserMessage.CreatedAt);
+                }
+
+                finishReason = update.FinishReason is { } reason ? ToFinishReason(reason) : finishReason;
+                usage = update.Contents.OfType<UsageContent>().Select(u => ToTokenUsage(u.Details)).LastOrDefault() ?? usage;
+            }
+
+            return new ChatReply(reply.Text, finishReason ?? FinishReasons.Stop, usage);
+        }
+        catch (OperationCanceledException) when (prompt.StopToken.IsCancellationRequested)
+        {
+            return new ChatReply(reply.Text, FinishReasons.Cancelled, usage);
+        }
+        catch (OperationCanceledException) when (call.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var timeout = new TimeoutException($"The model sent nothing for {idleTimeout.TotalSeconds:0.#} s.");
+            return reply.Seq > 0 ? new ChatReply(reply.Text, FinishReasons.Error, usage, timeout) : throw timeout;
+        }
+        catch (Exception exception) when (reply.Seq > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            // The client already has part of the reply: a retry would repeat it, so keep what came.
+            return new ChatReply(reply.Text, FinishReasons.Error, usage, exception);
+        }
+    }
+
+    protected override Task<ChatReply> ExecFallbackAsync(ChatPrompt prompt, Exception exception, CancellationToken cancellationToken) =>
+        Task.FromResult(new ChatReply("", FinishReasons.Error, null, exception));
+
+    protected override async Task<string?> PostAsync(ChatTurn turn, ChatPrompt prompt, ChatReply result, CancellationToken cancellationToken)
+    {
+        var reply = prompt.Reply;
+        if (result.Error is { } error)
+        {
+            ChatLog.ModelFailed(logger, error, reply.ConversationId);
+            reply.Fail(ErrorCodes.ModelError, DescribeModelFailure(error));
+        }
+
+        var assistantMessage = new ConversationMessage(reply.MessageId, MessageRoles.Assistant, result.Text, timeProvider.GetUtcNow(), result.FinishReason, result.Usage);
+        if (!await SaveTurnAsync(turn, prompt.UserMessage, assistantMessage, cancellationToken))
+        {
+            reply.Fail(ErrorCodes.HistoryNotSaved, "The reply was streamed, but it could not be saved to history.");
+        }
+
+        RecordEnd(reply.Activity, result);
+        reply.End(result.FinishReason, result.Usage);
+        return null;
+    }
+
+    private async Task<Conversation?> LoadOrCreateAsync(ChatTurn turn, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (turn.ConversationId is { } conversationId)
+            {
+                var existing = await store.GetAsync(turn.OwnerId, conversationId, cancellationToken);
+                turn.Reply.Activity?.SetTag("gen_ai.conversation.id", existing?.Id);
+                return existing;
+            }
+
+            var created = await store.CreateAsync(turn.OwnerId, Title(turn.Content), cancellationToken);
+            turn.ConversationId = created.Id;
+            turn.ConversationCreated?.Invoke(turn);
+            turn.Reply.Activity?.SetTag("gen_ai.conversation.id", created.Id);
+            return new Conversation(created.Id, created.Title, created.CreatedAt, created.UpdatedAt, []);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            ChatLog.StoreUnavailable(logger, exception);
+            throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.StoreUnavailable, "The conversation store is unavailable; your message was not taken. Try again shortly.")
+            {
+                ConversationId = turn.ConversationId,
+            });
+        }
+    }
+
+    /// <summary>The system prompt, as much recent history as the budget holds (oldest dropped first), the new message.</summary>
+    private List<ChatMessage> BuildPrompt(IReadOnlyList<ConversationMessage> history, string content)
+    {
+        var budget = chatOptions.Value.HistoryBudgetCharacters - content.Length;
+        var kept = new Stack<ChatMessage>();
+        for (var i = history.Count - 1; i >= 0 && budget > 0; i--)
+        {
+            var message = history[i];
+            if (message.Content.Length == 0 || (budget -= message.Content.Length) < 0)
+            {
+                continue;
+            }
+
+            kept.Push(new ChatMessage(message.Role == MessageRoles.User ? ChatRole.User : ChatRole.Assistant, message.Content));
+        }
+
+        List<ChatMessage> prompt = [];
+        if (chatOptions.Value.SystemPrompt.Length > 0)
+        {
+            prompt.Add(new ChatMessage(ChatRole.System, chatOptions.Value.SystemPrompt));
+        }
+
+        prompt.AddRange(kept);
+        prompt.Add(new ChatMessage(ChatRole.User, content));
+        return prompt;
+    }
+
+    /// <summary>Writes the turn, retrying with a doubling pause: a store that blinks must not lose a reply.</summary>
+    private async Task<bool> SaveTurnAsync(ChatTurn turn, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
+    {
+        var wait = chatOptions.Value.HistoryWriteRetryWait;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (!await store.AppendTurnAsync(turn.OwnerId, turn.ConversationId!, userMessage, assistantMessage, cancellationToken))
+                {
+                    ChatLog.ConversationGoneBeforeSave(logger, turn.ConversationId!);
+                }
+
+                return true;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                ChatLog.HistoryWriteFailed(logger, exception, attempt);
+                if (attempt >= chatOptions.Value.HistoryWriteAttempts)
+                {
+                    return false;
+                }
+            }
+
+            await Task.Delay(wait, timeProvider, cancellationToken);
+            wait *= 2;
+        }
+    }
+
+    private string Title(string content)
+    {
+        var line = content.ReplaceLineEndings(" ").Trim();
+        var length = conversationOptions.Value.TitleLength;
+        return line.Length <= length ? line : line[..length].TrimEnd() + "…";
+    }
+
+    private void RecordFirstChunk(Activity? activity, DateTimeOffset receivedAt)
+    {
+        var elapsed = (timeProvider.GetUtcNow() - receivedAt).TotalSeconds;
+        activity?.SetTag("gen_ai.response.time_to_first_chunk", elapsed);
+        activity?.AddEvent(new ActivityEvent(ChatTelemetry.Events.FirstChunk));
+        ChatTelemetry.TimeToFirstChunk.Record(elapsed, new KeyValuePair<string, object?>("gen_ai.request.model", _modelName));
+    }
+
+    private static void RecordEnd(Activity? activity, ChatReply result)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag("gen_ai.response.finish_reasons", new[] { result.FinishReason });
+        if (result.Usage is { } usage)
+        {
+            activity.SetTag("gen_ai.usage.input_tokens", usage.InputTokens);
+            activity.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
+        }
+
+        if (result.FinishReason == FinishReasons.Cancelled)
+        {
+            activity.AddEvent(new ActivityEvent(ChatTelemetry.Events.Stop));
+        }
+
+        if (result.Error is { } error)
+        {
+            activity.SetTag("error.type", error.GetType().FullName);
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+        }
+    }
+
+    private static string DescribeModelFailure(Exception error) => error switch
+    {
+        ClientResultException { Status: 429 } => "The model is rate limited (HTTP 429). Try again shortly.",
+        ClientResultException { Status: 401 or 403 } http => $"The model refused the credentials (HTTP {http.Status}); check Model:ApiKey.",
+        ClientResultException { Status: > 0 } http => $"The model failed (HTTP {http.Status}).",
+        TimeoutException timeout => timeout.Message,
+        _ => "The model's stream broke off.",
+    };
+
+    private static string ToFinishReason(Microsoft.Extensions.AI.ChatFinishReason reason) =>
+        reason == Microsoft.Extensions.AI.ChatFinishReason.Length ? FinishReasons.Length : FinishReasons.Stop;
+
+    private static TokenUsage ToTokenUsage(UsageDetails details) => new(
+        details.InputTokenCount ?? 0,
+        details.OutputTokenCount ?? 0,
+        details.TotalTokenCount ?? (details.InputTokenCount ?? 0) + (details.OutputTokenCount ?? 0));
+}

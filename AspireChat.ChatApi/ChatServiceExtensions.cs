@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+using AspireChat.ChatApi.Apis;
+using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Models;
+using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.WebSockets;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AspireChat.ChatApi;
+
+public static class ChatServiceExtensions
+{
+    /// <summary>Everything the chat needs: options, the model, the conversation store, the reply coordinator, limits.</summary>
+    public static IHostApplicationBuilder AddChatServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ChatServiceOptions>()
+            .BindConfiguration(ChatServiceOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Limits.MessagesPerMinute > 0 && o.Limits.MessageBurst > 0 && o.Limits.MaxConnectionsPerClient > 0, "Chat:Limits values must be positive.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+
+        builder.AddChatModel();
+        builder.AddConversationStore();
+
+        builder.Services.AddSingleton<ReplyCoordinator>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ReplyCoordinator>());
+        builder.Services.AddSingleton<ConnectionCounter>();
+
+        var limits = builder.Configuration.GetSection(ChatServiceOptions.SectionName).Get<ChatServiceOptions>()?.Limits ?? new ChatLimits();
+        builder.Services.AddChatRateLimits(limits);
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default);
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        return builder;
+    }
+
+    /// <summary>The chat's endpoints: the WebSocket, the event-stream fallback, the conversations API.</summary>
+    public static WebApplication MapChatApi(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.UseRateLimiter();
+
+        app.MapChatSocket();
+        app.MapChatStreamApi();
+        app.MapConversationsApi();
+
+        var model = app.Services.GetRequiredService<IOptions<ModelOptions>>().Value;
+        var metadata = app.Services.GetRequiredService<IChatClient>().GetService<ChatClientMetadata>();
+        ChatLog.ModelSelected(app.Logger, metadata?.ProviderName ?? model.ResolvedProvider.ToString(), metadata?.DefaultModelId ?? model.Name);
+        return app;
+    }
+}

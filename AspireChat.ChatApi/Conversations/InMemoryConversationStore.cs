@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+
+namespace AspireChat.ChatApi.Conversations;
+
+/// <summary>
+/// The embedded default store: conversations in process memory, gone on restart. One lock per
+/// conversation keeps a turn's two messages together.
+/// </summary>
+public sealed class InMemoryConversationStore(IOptions<ConversationOptions> options, TimeProvider timeProvider) : IConversationStore
+{
+    private readonly Dictionary<string, Entry> _conversations = [];
+    private readonly Lock _lock = new();
+
+    public Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var entry = new Entry(ConversationIds.New(), ownerId, title, now) { UpdatedAt = now };
+        lock (_lock)
+        {
+            _conversations.Add(entry.Id, entry);
+        }
+
+        return Task.FromResult(entry.ToSummary());
+    }
+
+    public Task<IReadOnlyList<ConversationSummary>> ListAsync(string ownerId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ConversationSummary> owned = [.. _conversations.Values
+                .Where(c => c.OwnerId == ownerId)
+                .OrderByDescending(c => c.UpdatedAt)
+                .Select(c => c.ToSummary())];
+            return Task.FromResult(owned);
+        }
+    }
+
+    public Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Find(ownerId, conversationId) is { } entry
+                ? new Conversation(entry.Id, entry.Title, entry.CreatedAt, entry.UpdatedAt, [.. entry.Messages])
+                : null);
+        }
+    }
+
+    public Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (Find(ownerId, conversationId) is not { } entry)
+            {
+                return Task.FromResult(false);
+            }
+
+            entry.Messages.Add(userMessage);
+            entry.Messages.Add(assistantMessage);
+            var excess = entry.Messages.Count - options.Value.MaxMessages;
+            if (excess > 0)
+            {
+                entry.Messages.RemoveRange(0, excess);
+            }
+
+            entry.UpdatedAt = timeProvider.GetUtcNow();
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> DeleteAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Find(ownerId, conversationId) is not null && _conversations.Remove(conversationId));
+        }
+    }
+
+    private Entry? Find(string ownerId, string conversationId) =>
+        _conversations.TryGetValue(conversationId, out var entry) && entry.OwnerId == ownerId ? entry : null;
+
+    private sealed record Entry(string Id, string OwnerId, string Title, DateTimeOffset CreatedAt)
+    {
+        public List<ConversationMessage> Messages { get; } = [];
+
+        public DateTimeOffset UpdatedAt { get; set; }
+
+        public ConversationSummary ToSummary() => new(Id, Title, CreatedAt, UpdatedAt, Messages.Count);
+    }
+}

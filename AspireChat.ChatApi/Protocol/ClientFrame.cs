@@ -1,0 +1,76 @@
+using System.Text.Json;
+
+namespace AspireChat.ChatApi.Protocol;
+
+/// <summary>A frame the client sends. Which fields matter depends on <see cref="Type"/>.</summary>
+public sealed record ClientFrame(string? Type, string? Content, string? ConversationId, string? Id, string? Traceparent)
+{
+    public const string MessageType = "message";
+    public const string StopType = "stop";
+
+    /// <summary>Longest client message id the server keeps.</summary>
+    public const int MaxIdLength = 128;
+
+    /// <summary>
+    /// Reads one frame. Returns the frame, or an error frame that says exactly what is wrong with it.
+    /// </summary>
+    public static (ClientFrame? Frame, ErrorFrame? Error) Parse(ReadOnlySpan<byte> utf8Json)
+    {
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            if (!JsonDocument.TryParseValue(ref reader, out var parsed) || parsed.RootElement.ValueKind != JsonValueKind.Object || reader.Read())
+            {
+                parsed?.Dispose();
+                return (null, new ErrorFrame(ErrorCodes.InvalidJson, "A frame must be one JSON object."));
+            }
+
+            document = parsed;
+        }
+        catch (JsonException)
+        {
+            return (null, new ErrorFrame(ErrorCodes.InvalidJson, "The frame is not valid JSON."));
+        }
+
+        using (document)
+        {
+            ClientFrame? frame;
+            try
+            {
+                frame = document.RootElement.Deserialize(ProtocolJsonContext.Default.ClientFrame);
+            }
+            catch (JsonException exception)
+            {
+                return (null, new ErrorFrame(ErrorCodes.InvalidFrame, $"A field has the wrong type ({exception.Path})."));
+            }
+
+            return frame?.Validate() is { } error ? (null, error) : (frame, null);
+        }
+    }
+
+    private ErrorFrame? Validate()
+    {
+        if (string.IsNullOrEmpty(Type))
+        {
+            return new ErrorFrame(ErrorCodes.InvalidFrame, "The frame has no \"type\".");
+        }
+
+        if (Id is { Length: > MaxIdLength })
+        {
+            return new ErrorFrame(ErrorCodes.InvalidFrame, $"\"id\" is longer than {MaxIdLength} characters.");
+        }
+
+        return Type switch
+        {
+            MessageType when string.IsNullOrWhiteSpace(Content) =>
+                new ErrorFrame(ErrorCodes.EmptyContent, "A message needs non-empty \"content\".") { ConversationId = ConversationId, ReplyTo = Id },
+            StopType when string.IsNullOrEmpty(ConversationId) =>
+                new ErrorFrame(ErrorCodes.InvalidFrame, "\"stop\" needs a \"conversationId\"."),
+            MessageType or StopType => null,
+            _ => new ErrorFrame(ErrorCodes.UnknownType, $"Unknown frame type \"{Truncate(Type, 40)}\"; expected \"message\" or \"stop\"."),
+        };
+    }
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length] + "…";
+}

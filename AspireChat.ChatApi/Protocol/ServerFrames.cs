@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+using AspireChat.ChatApi.Conversations;
+
+namespace AspireChat.ChatApi.Protocol;
+
+/// <summary>A frame the server sends; <c>type</c> names it (docs/protocol.md).</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(StartFrame), "start")]
+[JsonDerivedType(typeof(ChunkFrame), "chunk")]
+[JsonDerivedType(typeof(EndFrame), "end")]
+[JsonDerivedType(typeof(ErrorFrame), "error")]
+public abstract record ServerFrame;
+
+/// <summary>A reply begins. <c>content</c> is always empty: the PocketFlow example's clients expect it.</summary>
+public sealed record StartFrame(string ConversationId, string MessageId, string? ReplyTo, string Model) : ServerFrame
+{
+    public string Content => "";
+}
+
+/// <summary>The next piece of a reply; <see cref="Seq"/> counts from 1 without gaps.</summary>
+public sealed record ChunkFrame(string ConversationId, string MessageId, long Seq, string Content) : ServerFrame;
+
+/// <summary>The reply is complete; <see cref="FinishReason"/> is one of <see cref="FinishReasons"/>.</summary>
+public sealed record EndFrame(string ConversationId, string MessageId, string? ReplyTo, string FinishReason, TokenUsage? Usage) : ServerFrame
+{
+    public string Content => "";
+}
+
+/// <summary>Something went wrong; <see cref="Code"/> is one of <see cref="ErrorCodes"/>.</summary>
+public sealed record ErrorFrame(string Code, string Message) : ServerFrame
+{
+    public string? ConversationId { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public string? ReplyTo { get; init; }
+
+    public long? RetryAfterMs { get; init; }
+}
+
+/// <summary>Why a reply ended.</summary>
+public static class FinishReasons
+{
+    public const string Stop = "stop";
+    public const string Length = "length";
+    public const string Cancelled = "cancelled";
+    public const string Error = "error";
+}

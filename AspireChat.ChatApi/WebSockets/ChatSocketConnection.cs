@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Threading.Channels;
+using System.Threading.RateLimiting;
+using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Protocol;
+
+namespace AspireChat.ChatApi.WebSockets;
+
+/// <summary>
+/// One client's WebSocket: reads frames and starts or stops replies; writes every frame of the
+/// replies it watches, in order, from one send loop (a WebSocket allows one send at a time).
+/// Outgoing frames wait in a bounded queue: a client that stops reading is closed, never
+/// allowed to grow the server's memory or hold up a reply.
+/// </summary>
+public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly string _ownerId;
+    private readonly ReplyCoordinator _coordinator;
+    private readonly ChatServiceOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<ServerFrame> _outbound;
+    private readonly TokenBucketRateLimiter _messageLimiter;
+    private readonly ConcurrentDictionary<string, LiveReply> _watching = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Activity> _sendSpans = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closing;
+    private volatile bool _tooSlow;
+
+    private enum Ending
+    {
+        ClientClosed,
+        Failed,
+        TooSlow,
+        ServerClosed,
+    }
+
+    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
+    {
+        _socket = socket;
+        _ownerId = ownerId;
+        _coordinator = coordinator;
+        _options = options;
+        _logger = logger;
+        _closing = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _outbound = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(options.MaxQueuedFrames) { SingleReader = true });
+        _messageLimiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.Limits.MessageBurst,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1) / options.Limits.MessagesPerMinute,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    /// <summary>Serves the socket until the client closes it, it fails, or the server stops.</summary>
+    public async Task RunAsync()
+    {
+        var sending = SendLoopAsync();
+        var ending = await ReceiveLoopAsync(_closing.Token);
+        foreach (var reply in _watching.Values)
+        {
+            reply.Detach(this, disconnected: ending != Ending.ServerClosed);
+        }
+
+        _outbound.Writer.TryComplete();
+        if (ending == Ending.TooSlow || ending == Ending.Failed)
+        {
+            // Nothing more can be written to a peer that is gone or does not read.
+            _socket.Abort();
+        }
+
+        await sending;
+        await CloseOutputAsync(ending == Ending.ServerClosed ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure);
+    }
+
+    public bool TryDeliver(ServerFrame frame)
+    {
+        if (_outbound.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        // The queue is full: the client is not reading. Drop it; it can reconnect and reload.
+        if (!_tooSlow)
+        {
+            _tooSlow = true;
+            LogSlowClient(_logger);
+            _closing.Cancel();
+        }
+
+        return false;
+    }
+
+    public void Dispose()
+    {
+        _messageLimiter.Dispose();
+        _closing.Dispose();
+        foreach (var span in _sendSpans.Values)
+        {
+            span.Dispose();
+        }
+    }
+
+    private async Task<Ending> ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes + 1);
+        try
+        {
+            while (true)
+            {
+                var (length, type, tooLarge) = await ReceiveFrameAsync(buffer, cancellationToken);
+                switch (type)
+                {
+                    case WebSocketMessageType.Close:
+                        return Ending.ClientClosed;
+                    case WebSocketMessageType.Binary:
+                        Send(new ErrorFrame(ErrorCodes.BinaryNotSupported, "Frames are JSON text; binary frames are not supported."));
+                        continue;
+                }
+
+                if (tooLarge)
+                {
+                    Send(new ErrorFrame(ErrorCodes.FrameTooLarge, $"A frame may hold at most {_options.MaxFrameBytes} bytes."));
+                    continue;
+                }
+
+                Handle(buffer.AsSpan(0, length));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return _tooSlow ? Ending.TooSlow : Ending.ServerClosed;
+        }
+        catch (WebSocketException)
+        {
+            // The peer vanished (reset, keep-alive timeout): nothing to answer.
+            return Ending.Failed;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads one whole message; past the size limit the rest is read and dropped, so the connection stays usable.</summary>
+    private async Task<(int Length, WebSocketMessageType Type, bool TooLarge)> ReceiveFrameAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        var tooLarge = false;
+        while (true)
+        {
+            var free = buffer.AsMemory(tooLarge ? 0 : length);
+            var result = await _socket.ReceiveAsync(free, cancellationToken);
+            if (!tooLarge)
+            {
+                length += result.Count;
+                tooLarge = length > _options.MaxFrameBytes;
+            }
+
+            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close)
+            {
+                return (length, result.MessageType, tooLarge);
+            }
+        }
+    }
+
+    private void Handle(ReadOnlySpan<byte> utf8Json)
+    {
+        var (frame, error) = ClientFrame.Parse(utf8Json);
+        if (error is not null)
+        {
+            Send(error);
+            return;
+        }
+
+        switch (frame!.Type)
+        {
+            case ClientFrame.StopType:
+                _coordinator.Stop(_ownerId, frame.ConversationId!);
+                break;
+            case ClientFrame.MessageType:
+                using (var lease = _messageLimiter.AttemptAcquire())
+                {
+                    if (!lease.IsAcquired)
+                    {
+                        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _messageLimiter.ReplenishmentPeriod;
+                        Send(new ErrorFrame(ErrorCodes.RateLimited, $"Too many messages; try again in {retryAfter.TotalSeconds:0.#} s.")
+                        {
+                            ConversationId = frame.ConversationId,
+                            ReplyTo = frame.Id,
+                            RetryAfterMs = (long)Math.Ceiling(retryAfter.TotalMilliseconds),
+                        });
+                        return;
+                    }
+                }
+
+                var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent), this);
+                _watching[reply.MessageId] = reply;
+                break;
+        }
+    }
+
+    private void Send(ServerFrame frame) => TryDeliver(frame);
+
+    private async Task SendLoopAsync()
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        // Relaxed escaping: frames are JSON over a socket, never inlined into HTML, so quotes and '<' need no \u escapes.
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        try
+        {
+            await foreach (var frame in _outbound.Reader.ReadAllAsync())
+            {
+                buffer.ResetWrittenCount();
+                writer.Reset(buffer);
+                JsonSerializer.Serialize(writer, frame, ProtocolJsonContext.Default.ServerFrame);
+                TraceSend(frame);
+                ChatTelemetry.Chunks.Add(frame is ChunkFrame ? 1 : 0);
+                await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The socket is gone; the replies go on without this client.
+            _closing.Cancel();
+        }
+    }
+
+    /// <summary>The span of this connection's part of a reply: under the reply's span, from its start frame to its end frame.</summary>
+    private void TraceSend(ServerFrame frame)
+    {
+        switch (frame)
+        {
+            case StartFrame start when _watching.TryGetValue(start.MessageId, out var reply) && reply.Activity is { } parent:
+                if (ChatTelemetry.Source.StartActivity("ws send", ActivityKind.Producer, parent.Context) is { } span)
+                {
+                    _sendSpans[start.MessageId] = span;
+                }
+
+                break;
+            case EndFrame end:
+                _watching.TryRemove(end.MessageId, out _);
+                if (_sendSpans.Remove(end.MessageId, out var sendSpan))
+                {
+                    sendSpan.SetTag("gen_ai.response.finish_reasons", new[] { end.FinishReason });
+                    sendSpan.Dispose();
+                }
+
+                break;
+        }
+    }
+
+    private async Task CloseOutputAsync(WebSocketCloseStatus status)
+    {
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(status, null, CancellationToken.None);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // Closing a socket that already failed: nothing more to do.
+        }
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "A client stopped reading its WebSocket; closing it.")]
+    private static partial void LogSlowClient(ILogger logger);
+}

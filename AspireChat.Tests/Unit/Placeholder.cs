@@ -1,1 +1,0 @@
-namespace AspireChat.Tests.Unit;

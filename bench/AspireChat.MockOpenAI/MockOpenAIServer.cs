@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace AspireChat.MockOpenAI;
+
+/// <summary>
+/// An OpenAI-compatible chat completions server on 127.0.0.1, hosted in the caller's process:
+/// point an OpenAI client's endpoint at <see cref="BaseAddress"/>.
+/// </summary>
+public sealed class MockOpenAIServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping;
+    private readonly MockRequestLog _log;
+
+    private MockOpenAIServer(WebApplication app, CancellationTokenSource stopping, MockRequestLog log, MockOpenAIOptions options, Uri baseAddress)
+    {
+        _app = app;
+        _stopping = stopping;
+        _log = log;
+        Options = options;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The OpenAI base address, ending in <c>/v1/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public MockOpenAIOptions Options { get; }
+
+    /// <summary>Every request received so far, oldest first (empty when <see cref="MockOpenAIOptions.RecordRequests"/> is off).</summary>
+    public IReadOnlyList<MockChatRequest> Requests => _log.Snapshot();
+
+    /// <summary>Starts listening on <see cref="MockOpenAIOptions.Port"/> (0: a free port) and returns once it accepts requests.</summary>
+    public static async Task<MockOpenAIServer> StartAsync(MockOpenAIOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+
+        // The empty builder has no logging, configuration or middleware: nothing but Kestrel on the per-token path.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(MockOpenAIServer).Assembly.GetName().Name });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+        });
+        builder.Services.AddRoutingCore();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+        var app = builder.Build();
+        var stopping = new CancellationTokenSource();
+        var log = new MockRequestLog(options.RecordRequests);
+        var endpoint = new ChatCompletionsEndpoint(options, log, stopping.Token);
+        app.MapPost("/v1/chat/completions", endpoint.HandleAsync);
+        app.MapGet("/health", static context => context.Response.WriteAsync("Healthy", context.RequestAborted));
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            stopping.Dispose();
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new MockOpenAIServer(app, stopping, log, options, new Uri(address.TrimEnd('/') + "/v1/"));
+    }
+
+    /// <summary>Ends every stream still open (stalled ones included) and stops listening.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await _app.StopAsync(timeout.Token);
+        }
+
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+}
