@@ -1,0 +1,75 @@
+using AspireChat.Tests.Fixtures;
+using AspireChat.Tests.Fixtures.Otlp;
+
+namespace AspireChat.Tests.Contract;
+
+/// <summary>
+/// Issue 5's trace contract, tested without Aspire: one user message sent through Web's /ws, with a
+/// browser's traceparent, is one connected trace at the OTLP endpoint Aspire names, from both services:
+/// Web's hop, ChatApi's GenAI reply span, the OpenAI SDK's call and its HTTP request to the model,
+/// and the Redis commands that stored the turn; over both OTLP protocols, with the API key header.
+/// </summary>
+public sealed class ChatTraceContractTests
+{
+    private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(20);
+
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("http/protobuf")]
+    public async Task OneMessageThroughWebIsOneConnectedTraceFromTheBrowserToTheModel(string protocol)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var app = await ContractApp.StartAsync(protocol, cacheConnectionString: null, chatApiEnvironment: null, cancellationToken);
+        var browser = BrowserTrace.New();
+
+        var reply = await new WebSocketChat(app.Web.BaseAddress).SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
+
+        var spans = await WaitForTraceAsync(app, browser, cancellationToken);
+        var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
+        TraceAssert.Connected(trace, browser.SpanId);
+
+        var hop = Assert.Single(trace, s => s.Name == "ws message");
+        Assert.Equal("web", hop.ServiceName);
+        Assert.Equal(browser.SpanId, hop.ParentSpanId);
+
+        var chat = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == $"chat {ContractApp.ModelName}");
+        Assert.Equal("chatapi", chat.ServiceName);
+        Assert.Equal(hop.SpanId, chat.ParentSpanId);
+        Assert.Equal("chat", chat.Attribute("gen_ai.operation.name"));
+        Assert.Equal("openai", chat.Attribute("gen_ai.provider.name"));
+        Assert.Equal(ContractApp.ModelName, chat.Attribute("gen_ai.request.model"));
+        Assert.Equal(reply.ConversationId, chat.Attribute("gen_ai.conversation.id"));
+        Assert.Equal(new object?[] { "stop" }, chat.Attribute("gen_ai.response.finish_reasons"));
+        Assert.IsType<long>(chat.Attribute("gen_ai.usage.input_tokens"));
+        Assert.Equal(8L, chat.Attribute("gen_ai.usage.output_tokens"));
+        var timeToFirstChunk = Assert.IsType<double>(chat.Attribute("gen_ai.response.time_to_first_chunk"));
+        Assert.InRange(timeToFirstChunk, 0.0, chat.Duration.TotalSeconds);
+        Assert.Contains(chat.Events, e => e.Name == "gen_ai.first_chunk");
+
+        // The model call under the reply: the OpenAI SDK's span and the HTTP request it made to the mock.
+        var model = Assert.Single(trace, s => s.ScopeName.StartsWith("OpenAI", StringComparison.Ordinal));
+        Assert.True(TraceAssert.IsDescendant(trace, model, chat.SpanId), $"The OpenAI SDK's span is not under the reply span: {model}");
+        var http = Assert.Single(trace, s => s.Kind == OtlpSpanKind.Client && s.ScopeName == "System.Net.Http");
+        Assert.True(TraceAssert.IsDescendant(trace, http, model.SpanId), $"The HTTP call to the model is not under the SDK's span: {http}");
+        Assert.Equal(app.Model.BaseAddress.Port, Convert.ToInt32(http.Attribute("server.port"), System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(new[] { "chatapi", "web" }, trace.Select(s => s.ServiceName).Distinct().Order());
+        Assert.All(app.Otlp.Requests, r => Assert.Equal(AspireEnvironment.OtlpApiKey, r.Headers["x-otlp-api-key"]));
+        Assert.All(app.Otlp.Requests, r => Assert.Equal(protocol, r.Protocol));
+        TraceDocs.WriteIfAsked(trace, $"One chat message: browser → web → chatapi → model ({protocol})");
+    }
+
+    private static async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(ContractApp app, BrowserTrace browser, CancellationToken cancellationToken)
+    {
+        // Done when the reply span and Web's hop have arrived and a further export interval brought nothing new.
+        var spans = await app.Otlp.WaitForSpansAsync(
+            s => s.Any(span => span.TraceId == browser.TraceId && span.ScopeName == "AspireChat.Chat")
+                && s.Any(span => span.TraceId == browser.TraceId && span.ServiceName == "web"),
+            ExportTimeout,
+            cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+        spans = app.Otlp.Spans;
+        Assert.True(spans.Any(s => s.TraceId == browser.TraceId), $"No span of the browser's trace arrived.{Environment.NewLine}{app.Output}");
+        return spans;
+    }
+}
