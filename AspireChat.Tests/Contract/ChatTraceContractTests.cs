@@ -12,6 +12,7 @@ namespace AspireChat.Tests.Contract;
 public sealed class ChatTraceContractTests
 {
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(20);
+    private static readonly string[] StaticAndProbePaths = ["/", "/js/app.js", "/css/app.css", "/health", "/alive"];
 
     [Theory]
     [InlineData("grpc")]
@@ -21,6 +22,15 @@ public sealed class ChatTraceContractTests
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var app = await ContractApp.StartAsync(protocol, cacheConnectionString: null, chatApiEnvironment: null, cancellationToken);
         var browser = BrowserTrace.New();
+        using (var page = new HttpClient { BaseAddress = app.Web.BaseAddress })
+        {
+            // What a browser loads first: the page and a module (static files), and the probes' endpoint.
+            foreach (var path in StaticAndProbePaths)
+            {
+                using var response = await page.GetAsync(path, cancellationToken);
+                Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}.");
+            }
+        }
 
         var reply = await new WebSocketChat(app.Web.BaseAddress).SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
 
@@ -57,6 +67,8 @@ public sealed class ChatTraceContractTests
         Assert.Equal(new[] { "chatapi", "web" }, trace.Select(s => s.ServiceName).Distinct().Order());
         Assert.All(app.Otlp.Requests, r => Assert.Equal(AspireEnvironment.OtlpApiKey, r.Headers["x-otlp-api-key"]));
         Assert.All(app.Otlp.Requests, r => Assert.Equal(protocol, r.Protocol));
+        // Health checks and static files are left out of traces, in both services.
+        Assert.DoesNotContain(spans, s => s.Attribute("url.path") is string path && (StaticAndProbePaths.Contains(path) || path == "/index.html"));
         TraceDocs.WriteIfAsked(trace, $"One chat message: browser → web → chatapi → model ({protocol})");
     }
 
