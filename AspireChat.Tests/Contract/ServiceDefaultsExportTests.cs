@@ -36,9 +36,15 @@ public sealed class ServiceDefaultsExportTests
         Assert.Equal(environment["OTEL_RESOURCE_ATTRIBUTES"]!["service.instance.id=".Length..], server.Resource["service.instance.id"]);
         Assert.True(await receiver.WaitForMetricAsync("http.server.request.duration", ExportTimeout, cancellationToken), "No http.server.request.duration metric arrived.");
 
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); receiver.LogRecords == 0 && clock.Elapsed < ExportTimeout; await Task.Delay(100, cancellationToken))
+        {
+        }
+
+        Assert.True(receiver.LogRecords > 0, "No log record arrived.");
         var requests = receiver.Requests;
         Assert.Contains(requests, r => r.Signal == "traces");
         Assert.Contains(requests, r => r.Signal == "metrics");
+        Assert.Contains(requests, r => r.Signal == "logs");
         Assert.All(requests, r =>
         {
             Assert.Equal(protocol, r.Protocol);
