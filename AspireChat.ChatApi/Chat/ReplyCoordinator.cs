@@ -26,6 +26,7 @@ public sealed class ReplyCoordinator(
     private readonly ConcurrentDictionary<ChatTurn, Task> _running = new();
     private readonly string _modelName = model.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
     private readonly CancellationTokenSource _drained = new();
+    private volatile bool _disposed;
 
     /// <summary>Cancelled at shutdown once every reply has ended: then connections may close.</summary>
     public CancellationToken Drained => _drained.Token;
@@ -89,7 +90,11 @@ public sealed class ReplyCoordinator(
         }
         finally
         {
-            await _drained.CancelAsync();
+            // The host may stop twice (tests' factories do) and dispose in between.
+            if (!_disposed)
+            {
+                await _drained.CancelAsync();
+            }
         }
     }
 
@@ -113,7 +118,11 @@ public sealed class ReplyCoordinator(
         await all.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    public void Dispose() => _drained.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _drained.Dispose();
+    }
 
     private async Task RunAsync(ChatTurn turn)
     {

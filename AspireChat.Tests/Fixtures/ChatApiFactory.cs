@@ -1,0 +1,70 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace AspireChat.Tests.Fixtures;
+
+/// <summary>
+/// ChatApi in process (TestServer), configured through the same keys as in production, with a
+/// fast offline model unless a test says otherwise.
+/// </summary>
+public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    private static readonly Dictionary<string, string?> s_defaults = new()
+    {
+        ["Model:Offline:TimeToFirstToken"] = "00:00:00",
+        ["Model:Offline:TokensPerSecond"] = "0",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in s_defaults.Concat(settings ?? []).GroupBy(p => p.Key).Select(g => g.Last()))
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>A new browser, as far as ChatApi can tell: returns its owner cookie ("name=value").</summary>
+    public async Task<string> NewOwnerCookieAsync()
+    {
+        using var client = CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        using var response = await client.GetAsync("/api/conversations");
+        response.EnsureSuccessStatusCode();
+        var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        return setCookie.Split(';')[0];
+    }
+
+    public async Task<ChatSocketClient> ConnectAsync(string? cookie = null, string? origin = null)
+    {
+        var client = Server.CreateWebSocketClient();
+        client.ConfigureRequest = request =>
+        {
+            if (cookie is not null)
+            {
+                request.Headers.Cookie = cookie;
+            }
+
+            if (origin is not null)
+            {
+                request.Headers.Origin = origin;
+            }
+        };
+        return new ChatSocketClient(await client.ConnectAsync(new Uri(Server.BaseAddress, "/ws"), CancellationToken.None));
+    }
+
+    /// <summary>An HttpClient that sends <paramref name="cookie"/>.</summary>
+    public HttpClient CreateClient(string cookie)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        client.DefaultRequestHeaders.Add("Cookie", cookie);
+        return client;
+    }
+
+    public async Task<JsonObject?> GetConversationAsync(string cookie, string id)
+    {
+        using var client = CreateClient(cookie);
+        using var response = await client.GetAsync($"/api/conversations/{id}");
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
+    }
+}

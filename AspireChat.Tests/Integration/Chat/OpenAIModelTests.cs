@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using AspireChat.MockOpenAI;
+using AspireChat.Tests.Fixtures;
+
+namespace AspireChat.Tests.Integration.Chat;
+
+/// <summary>
+/// ChatApi configured with an OpenAI-compatible endpoint: the real OpenAI SDK over real HTTP
+/// against the mock server, including the ways a model fails.
+/// </summary>
+public sealed class OpenAIModelTests : IAsyncLifetime
+{
+    private MockOpenAIServer _mock = null!;
+
+    public async ValueTask InitializeAsync() => _mock = await MockOpenAIServer.StartAsync(MockOpenAIOptions.Instant(tokenCount: 8), TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => _mock.DisposeAsync();
+
+    [Fact]
+    public async Task TheEndpointsStreamReachesTheClientChunkByChunkWithItsUsage()
+    {
+        await using var chat = Factory("gpt-test");
+        await using var socket = await chat.ConnectAsync();
+
+        await socket.SendMessageAsync("Hello model");
+        var frames = await socket.ReceiveReplyAsync();
+
+        Assert.Equal(MockTokens.ExpectedText(8), ChatSocketClient.TextOf(frames));
+        Assert.Equal(8, frames.Count(f => (string?)f["type"] == "chunk"));
+        Assert.Equal("gpt-test", (string?)frames[0]["model"]);
+        Assert.Equal("stop", (string?)frames[^1]["finishReason"]);
+        Assert.Equal(8, (long)frames[^1]["usage"]!["outputTokens"]!);
+        var request = Assert.Single(_mock.Requests);
+        Assert.True(request.Stream);
+        Assert.Equal("Bearer test-key", request.Authorization);
+        Assert.Equal(["system", "user"], request.Messages.Select(m => m.Role));
+        Assert.Equal("Hello model", request.Messages[^1].Content);
+    }
+
+    [Fact]
+    public async Task ChunksArriveAsTheModelProducesThemNotAllAtTheEnd()
+    {
+        await using var chat = Factory("paced?ttft=100ms&interval=150ms&tokens=6");
+        await using var socket = await chat.ConnectAsync();
+        var clock = Stopwatch.StartNew();
+
+        await socket.SendMessageAsync("pace yourself");
+        var arrivals = new List<TimeSpan>();
+        while (await socket.ReceiveAsync() is { } frame && (string?)frame["type"] != "end")
+        {
+            if ((string?)frame["type"] == "chunk")
+            {
+                arrivals.Add(clock.Elapsed);
+            }
+        }
+
+        Assert.Equal(6, arrivals.Count);
+        // 150 ms between tokens at the source: the spread must survive the relay (no buffering of the reply).
+        Assert.True(arrivals[^1] - arrivals[0] >= TimeSpan.FromMilliseconds(600), $"Chunks arrived together: {string.Join(", ", arrivals.Select(a => a.TotalMilliseconds))}");
+    }
+
+    [Fact]
+    public async Task HistoryIsSentToTheModelOnTheNextTurn()
+    {
+        await using var chat = Factory("gpt-test");
+        await using var socket = await chat.ConnectAsync();
+        await socket.SendMessageAsync("first");
+        var conversationId = (string?)(await socket.ReceiveReplyAsync())[0]["conversationId"];
+
+        await socket.SendMessageAsync("second", conversationId);
+        await socket.ReceiveReplyAsync();
+
+        Assert.Equal(["first", MockTokens.ExpectedText(8), "second"], _mock.Requests[^1].Messages.Skip(1).Select(m => m.Content));
+    }
+
+    [Theory]
+    [InlineData("fault-http-500", "HTTP 500")]
+    [InlineData("fault-http-401", "HTTP 401")]
+    [InlineData("fault-http-429", "429")]
+    public async Task AnHttpFailureGivesAnErrorAndAnErrorEndAndKeepsTheUserMessage(string model, string expected)
+    {
+        await using var chat = Factory(model);
+        var cookie = await chat.NewOwnerCookieAsync();
+        await using var socket = await chat.ConnectAsync(cookie);
+
+        await socket.SendMessageAsync("will fail");
+        var frames = await socket.ReceiveReplyAsync();
+
+        Assert.Equal(["start", "error", "end"], ChatSocketClient.TypesOf(frames));
+        Assert.Equal("model_error", (string?)frames[1]["code"]);
+        Assert.Contains(expected, (string?)frames[1]["message"]);
+        Assert.Equal("error", (string?)frames[2]["finishReason"]);
+        var saved = await chat.GetConversationAsync(cookie, (string)frames[0]["conversationId"]!);
+        Assert.Equal("will fail", (string?)saved!["messages"]![0]!["content"]);
+        Assert.Equal("error", (string?)saved["messages"]![1]!["finishReason"]);
+    }
+
+    [Theory]
+    [InlineData("fault-reset-after-3")]
+    [InlineData("fault-malformed-after-3")]
+    [InlineData("fault-stall-after-3")]
+    public async Task AStreamThatBreaksMidReplyKeepsAndMarksThePartialReply(string model)
+    {
+        await using var chat = Factory(model, new() { ["Model:StreamIdleTimeout"] = "00:00:01" });
+        var cookie = await chat.NewOwnerCookieAsync();
+        await using var socket = await chat.ConnectAsync(cookie);
+
+        await socket.SendMessageAsync("break please");
+        var frames = await socket.ReceiveReplyAsync();
+
+        Assert.Equal(MockTokens.ExpectedText(3), ChatSocketClient.TextOf(frames));
+        Assert.Equal(["error", "end"], ChatSocketClient.TypesOf(frames).TakeLast(2));
+        Assert.Equal("error", (string?)frames[^1]["finishReason"]);
+        var saved = await chat.GetConversationAsync(cookie, (string)frames[0]["conversationId"]!);
+        Assert.Equal((MockTokens.ExpectedText(3), "error"), ((string?)saved!["messages"]![1]!["content"], (string?)saved["messages"]![1]!["finishReason"]));
+        Assert.Single(_mock.Requests);
+    }
+
+    [Fact]
+    public async Task AModelThatFailsBeforeItsFirstTokenIsRetried()
+    {
+        await using var chat = Factory("fault-fail-then-ok-2", new() { ["Model:MaxAttempts"] = "3", ["Model:RetryWait"] = "00:00:00.050" });
+        await using var socket = await chat.ConnectAsync();
+
+        await socket.SendMessageAsync("try again");
+        var frames = await socket.ReceiveReplyAsync();
+
+        Assert.Equal(3, _mock.Requests.Count);
+        Assert.Equal(MockTokens.ExpectedText(8), ChatSocketClient.TextOf(frames));
+        Assert.DoesNotContain("error", ChatSocketClient.TypesOf(frames));
+    }
+
+    [Fact]
+    public async Task AModelThatSaysNothingTimesOut()
+    {
+        await using var chat = Factory("fault-stall-after-0", new() { ["Model:StreamIdleTimeout"] = "00:00:00.500", ["Model:MaxAttempts"] = "1" });
+        await using var socket = await chat.ConnectAsync();
+
+        await socket.SendMessageAsync("hello?");
+        var frames = await socket.ReceiveReplyAsync();
+
+        Assert.Equal(["start", "error", "end"], ChatSocketClient.TypesOf(frames));
+        Assert.Contains("sent nothing", (string?)frames[1]["message"]);
+    }
+
+    private ChatApiFactory Factory(string model, Dictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Model:Endpoint"] = _mock.BaseAddress.ToString(),
+            ["Model:ApiKey"] = "test-key",
+            ["Model:Name"] = model,
+            ["Model:RetryWait"] = "00:00:00.010",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return new ChatApiFactory(settings);
+    }
+}
