@@ -20,6 +20,7 @@ public sealed class ReplyCoordinator(
     IChatClient model,
     IOptions<ChatServiceOptions> options,
     TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
     ILogger<ReplyCoordinator> logger) : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<string, ChatTurn> _streaming = new(StringComparer.Ordinal);
@@ -27,6 +28,7 @@ public sealed class ReplyCoordinator(
     private readonly string _modelName = model.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
     private readonly CancellationTokenSource _drained = new();
     private volatile bool _disposed;
+    private Task _draining = Task.CompletedTask;
 
     /// <summary>Cancelled at shutdown once every reply has ended: then connections may close.</summary>
     public CancellationToken Drained => _drained.Token;
@@ -45,6 +47,12 @@ public sealed class ReplyCoordinator(
             ConversationCreated = created => _streaming.TryAdd(created.ConversationId!, created),
         };
         turn.Reply.Attach(observer);
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            turn.Reply.Reject(new ErrorFrame(ErrorCodes.ShuttingDown, "The server is restarting; send the message again in a moment.") { ConversationId = request.ConversationId });
+            turn.Dispose();
+            return turn.Reply;
+        }
 
         if (request.ConversationId is { } conversationId && !_streaming.TryAdd(conversationId, turn))
         {
@@ -80,13 +88,21 @@ public sealed class ReplyCoordinator(
     public LiveReply? FindStreaming(string ownerId, string conversationId) =>
         _streaming.TryGetValue(conversationId, out var turn) && turn.OwnerId == ownerId ? turn.Reply : null;
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Kestrel stops before other hosted services and waits for open sockets, so draining
+        // starts on ApplicationStopping, ahead of every StopAsync.
+        lifetime.ApplicationStopping.Register(() => _draining = DrainThenReleaseConnectionsAsync());
+        return Task.CompletedTask;
+    }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => _draining.WaitAsync(cancellationToken);
+
+    private async Task DrainThenReleaseConnectionsAsync()
     {
         try
         {
-            await DrainAsync(cancellationToken);
+            await DrainAsync();
         }
         finally
         {
@@ -98,7 +114,7 @@ public sealed class ReplyCoordinator(
         }
     }
 
-    private async Task DrainAsync(CancellationToken cancellationToken)
+    private async Task DrainAsync()
     {
         var running = _running.ToArray();
         if (running.Length == 0)
@@ -109,13 +125,13 @@ public sealed class ReplyCoordinator(
         var drainTime = options.Value.ShutdownDrainTime;
         ChatLog.DrainingReplies(logger, running.Length, drainTime);
         var all = Task.WhenAll(running.Select(r => r.Value));
-        await Task.WhenAny(all, Task.Delay(drainTime, timeProvider, cancellationToken));
+        await Task.WhenAny(all, Task.Delay(drainTime, timeProvider));
         foreach (var (turn, _) in _running)
         {
             turn.RequestStop();
         }
 
-        await all.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose()

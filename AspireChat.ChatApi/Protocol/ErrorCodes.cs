@@ -16,4 +16,5 @@ public static class ErrorCodes
     public const string ModelError = "model_error";
     public const string StoreUnavailable = "store_unavailable";
     public const string HistoryNotSaved = "history_not_saved";
+    public const string ShuttingDown = "shutting_down";
 }

@@ -29,14 +29,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly ConcurrentDictionary<string, LiveReply> _watching = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Activity> _sendSpans = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing;
+    private readonly CancellationTokenRegistration _serverClosing;
+    private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(2);
     private volatile bool _tooSlow;
+    private volatile bool _closedByServer;
 
     private enum Ending
     {
         ClientClosed,
         Failed,
-        TooSlow,
-        ServerClosed,
+        Aborted,
     }
 
     public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
@@ -46,8 +48,15 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         _coordinator = coordinator;
         _options = options;
         _logger = logger;
-        _closing = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _closing = new CancellationTokenSource();
         _outbound = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(options.MaxQueuedFrames) { SingleReader = true });
+        // Cancelling a receive aborts a WebSocket, so a server-side close goes out through the
+        // send loop instead: it sends what is queued, then the close frame.
+        _serverClosing = stopping.Register(() =>
+        {
+            _closedByServer = true;
+            _outbound.Writer.TryComplete();
+        });
         _messageLimiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = options.Limits.MessageBurst,
@@ -65,18 +74,18 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         var ending = await ReceiveLoopAsync(_closing.Token);
         foreach (var reply in _watching.Values)
         {
-            reply.Detach(this, disconnected: ending != Ending.ServerClosed);
+            reply.Detach(this, disconnected: !_closedByServer);
         }
 
         _outbound.Writer.TryComplete();
-        if (ending == Ending.TooSlow || ending == Ending.Failed)
+        if (ending != Ending.ClientClosed)
         {
             // Nothing more can be written to a peer that is gone or does not read.
             _socket.Abort();
         }
 
         await sending;
-        await CloseOutputAsync(ending == Ending.ServerClosed ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure);
+        await CloseOutputAsync(WebSocketCloseStatus.NormalClosure);
     }
 
     public bool TryDeliver(ServerFrame frame)
@@ -87,7 +96,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         }
 
         // The queue is full: the client is not reading. Drop it; it can reconnect and reload.
-        if (!_tooSlow)
+        if (!_tooSlow && !_closedByServer)
         {
             _tooSlow = true;
             LogSlowClient(_logger);
@@ -99,6 +108,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
 
     public void Dispose()
     {
+        _serverClosing.Dispose();
         _messageLimiter.Dispose();
         _closing.Dispose();
         foreach (var span in _sendSpans.Values)
@@ -135,7 +145,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return _tooSlow ? Ending.TooSlow : Ending.ServerClosed;
+            return Ending.Aborted;
         }
         catch (WebSocketException)
         {
@@ -223,6 +233,13 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                 TraceSend(frame);
                 ChatTelemetry.Chunks.Add(frame is ChunkFrame ? 1 : 0);
                 await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            }
+
+            if (_closedByServer)
+            {
+                await CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable);
+                // A client that never answers the close must not hold the shutdown.
+                _closing.CancelAfter(s_closeHandshakeTimeout);
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or ObjectDisposedException)

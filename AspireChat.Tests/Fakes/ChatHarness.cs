@@ -3,6 +3,8 @@ using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -33,6 +35,7 @@ public sealed class ChatHarness : IAsyncDisposable
             services.AddSingleton(store);
         }
 
+        services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<ReplyCoordinator>();
         _services = services.BuildServiceProvider();
     }
@@ -42,6 +45,8 @@ public sealed class ChatHarness : IAsyncDisposable
     public ReplyCoordinator Coordinator => _services.GetRequiredService<ReplyCoordinator>();
 
     public IConversationStore Store => _services.GetRequiredService<IConversationStore>();
+
+    public ApplicationLifetime Lifetime => (ApplicationLifetime)_services.GetRequiredService<IHostApplicationLifetime>();
 
     public const string Owner = "owner-a";
 

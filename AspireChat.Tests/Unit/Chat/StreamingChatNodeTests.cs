@@ -158,6 +158,28 @@ public sealed class StreamingChatNodeTests
     }
 
     [Fact]
+    public async Task AtShutdownAReplyThatOutlivesTheDrainTimeIsSavedAsCancelledAndNewMessagesAreRefused()
+    {
+        await using var chat = new ChatHarness(chat: o => o.ShutdownDrainTime = TimeSpan.FromMilliseconds(200));
+        await chat.Coordinator.StartAsync(TestContext.Current.CancellationToken);
+        var (_, observer) = chat.Send("Hi");
+        var start = await observer.NextAsync<StartFrame>();
+        chat.Model.Say("Half");
+        await observer.NextAsync<ChunkFrame>();
+
+        chat.Lifetime.StopApplication();
+        var refused = await chat.Send("too late").Observer.NextAsync<ErrorFrame>();
+        await chat.Coordinator.StopAsync(TestContext.Current.CancellationToken);
+        var end = await observer.NextAsync<EndFrame>();
+
+        Assert.Equal(ErrorCodes.ShuttingDown, refused.Code);
+        Assert.Equal(FinishReasons.Cancelled, end.FinishReason);
+        Assert.True(chat.Coordinator.Drained.IsCancellationRequested);
+        var saved = await chat.Store.GetAsync(ChatHarness.Owner, start.ConversationId, TestContext.Current.CancellationToken);
+        Assert.Equal(("Half", "cancelled"), (saved!.Messages[1].Content, saved.Messages[1].FinishReason));
+    }
+
+    [Fact]
     public async Task ASecondMessageWhileAReplyStreamsIsRejectedAsBusyAndNothingInterleaves()
     {
         await using var chat = new ChatHarness();

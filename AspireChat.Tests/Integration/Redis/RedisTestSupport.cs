@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using AspireChat.ChatApi.Redis;
+using AspireChat.Tests.Fixtures;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AspireChat.Tests.Integration.Redis;
+
+/// <summary>One redis-server shared by the tests of a class; each test uses keys of its own.</summary>
+public sealed class SharedRedisServer : IAsyncLifetime
+{
+    public RedisServer Server { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Server = await RedisServer.StartAsync();
+
+    public async ValueTask DisposeAsync() => await Server.DisposeAsync();
+}
+
+internal static class TestRedis
+{
+    /// <summary>A client with short timeouts and backoff, so fault tests take seconds.</summary>
+    public static RedisClient Client(
+        string connectionString,
+        ILogger<RedisClient>? logger = null,
+        TimeSpan? commandTimeout = null,
+        RemoteCertificateValidationCallback? certificateValidation = null) =>
+        new(
+            RedisConnectionOptions.Parse(connectionString),
+            Options.Create(new RedisClientOptions
+            {
+                CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(5),
+                ReconnectMinDelay = TimeSpan.FromMilliseconds(20),
+                ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
+                ServerCertificateValidation = certificateValidation,
+            }),
+            logger ?? new CapturingLogger<RedisClient>(),
+            TimeProvider.System);
+
+    public static string Key(string name) => $"test:{Guid.NewGuid():N}:{name}";
+
+    /// <summary>Retries <paramref name="action"/> until it succeeds: for "works again once Redis is back".</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> action, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (RedisException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}
+
+/// <summary>Keeps every log line, with its exception, so tests can look for what must never be logged.</summary>
+internal sealed class CapturingLogger<T> : ILogger<T>
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public string Text => string.Join(Environment.NewLine, _lines);
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        _lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
+}
