@@ -15,12 +15,19 @@ public sealed class ChatTraceContractTests
     private static readonly string[] StaticAndProbePaths = ["/", "/js/app.js", "/css/app.css", "/health", "/alive"];
 
     [Theory]
-    [InlineData("grpc")]
-    [InlineData("http/protobuf")]
-    public async Task OneMessageThroughWebIsOneConnectedTraceFromTheBrowserToTheModel(string protocol)
+    [InlineData("grpc", false)]
+    [InlineData("http/protobuf", false)]
+    [InlineData("grpc", true)]
+    public async Task OneMessageThroughWebIsOneConnectedTraceFromTheBrowserToTheModel(string protocol, bool redisTls)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var app = await ContractApp.StartAsync(protocol, cacheConnectionString: null, chatApiEnvironment: null, cancellationToken);
+        var password = Guid.NewGuid().ToString("N");
+        await using var redis = await RedisServer.StartAsync(new RedisServerOptions { Password = password, Tls = redisTls });
+        using var trusted = redisTls ? await TrustedCertificates.FromServerAsync(redis.Port, cancellationToken) : null;
+        // As Aspire writes them: the endpoint's host and port, the password, ssl=true for a TLS endpoint.
+        var cache = $"localhost:{redis.Port},password={password}" + (redisTls ? ",ssl=true" : "");
+        var trust = trusted is null ? null : new Dictionary<string, string?> { ["SSL_CERT_DIR"] = trusted.CertificateDirectory };
+        await using var app = await ContractApp.StartAsync(protocol, cache, trust, cancellationToken);
         var browser = BrowserTrace.New();
         using (var page = new HttpClient { BaseAddress = app.Web.BaseAddress })
         {
@@ -32,7 +39,8 @@ public sealed class ChatTraceContractTests
             }
         }
 
-        var reply = await new WebSocketChat(app.Web.BaseAddress).SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
+        var client = new WebSocketChat(app.Web.BaseAddress);
+        var reply = await client.SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
 
         var spans = await WaitForTraceAsync(app, browser, cancellationToken);
         var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
@@ -64,12 +72,30 @@ public sealed class ChatTraceContractTests
         Assert.Equal((long)app.Model.BaseAddress.Port, http.Attribute("server.port"));
         Assert.All(trace.Where(s => s.ScopeName.StartsWith("OpenAI", StringComparison.Ordinal)), s => Assert.True(TraceAssert.IsDescendant(trace, s, chat.SpanId), $"{s} is not under the reply span."));
 
+        // The Redis commands that stored the turn, under the reply.
+        var commands = trace.Where(s => s.ScopeName == "AspireChat.Redis").ToList();
+        Assert.NotEmpty(commands);
+        Assert.All(commands, c =>
+        {
+            Assert.Equal("redis", c.Attribute("db.system.name"));
+            Assert.Equal((long)redis.Port, c.Attribute("server.port"));
+            Assert.True(TraceAssert.IsDescendant(trace, c, chat.SpanId), $"{c} is not under the reply span.");
+        });
+
+        // The turn is in Redis: ChatApi reads it back with the same owner.
+        using (var chatApi = client.CreateHttpClient(app.ChatApi.BaseAddress))
+        {
+            var conversation = System.Text.Json.Nodes.JsonNode.Parse(await chatApi.GetStringAsync($"/api/conversations/{reply.ConversationId}", cancellationToken))!;
+            var messages = conversation["messages"]!.AsArray();
+            Assert.Equal(new[] { "Hello, trace!", reply.Text }, messages.Select(m => (string)m!["content"]!));
+        }
+
         Assert.Equal(new[] { "chatapi", "web" }, trace.Select(s => s.ServiceName).Distinct().Order());
         Assert.All(app.Otlp.Requests, r => Assert.Equal(AspireEnvironment.OtlpApiKey, r.Headers["x-otlp-api-key"]));
         Assert.All(app.Otlp.Requests, r => Assert.Equal(protocol, r.Protocol));
         // Health checks and static files are left out of traces, in both services.
         Assert.DoesNotContain(spans, s => s.Attribute("url.path") is string path && (StaticAndProbePaths.Contains(path) || path == "/index.html"));
-        TraceDocs.WriteIfAsked(trace, $"One chat message: browser → web → chatapi → model ({protocol})");
+        TraceDocs.WriteIfAsked(trace, $"One chat message: browser → web → chatapi → model, Redis{(redisTls ? " over TLS" : "")} (OTLP {protocol})");
     }
 
     private static async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(ContractApp app, BrowserTrace browser, CancellationToken cancellationToken)

@@ -40,7 +40,7 @@ public sealed class ContractApp : IAsyncDisposable
     {
         var otlp = await OtlpReceiver.StartAsync(cancellationToken);
         var model = await MockOpenAIServer.StartAsync(
-            new MockOpenAIOptions { TimeToFirstToken = TimeSpan.FromMilliseconds(40), TokenInterval = TimeSpan.FromMilliseconds(5), TokenCount = 8 },
+            new MockOpenAIOptions { TimeToFirstToken = TimeSpan.FromMilliseconds(100), TokenInterval = TimeSpan.FromMilliseconds(15), TokenCount = 8 },
             cancellationToken);
         var app = new ContractApp(otlp, model);
         try
