@@ -1,9 +1,26 @@
+using AspireChat.Web;
+using AspireChat.Web.Proxy;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+// /api and /ws go to ChatApi, so the browser only ever talks to this origin.
+builder.AddChatProxy();
 
 var app = builder.Build();
 
+// The page: static files only, under a strict Content-Security-Policy.
+app.UsePageSecurityHeaders();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
 app.MapDefaultEndpoints();
+app.MapChatProxy();
 
 app.Run();
+
+/// <summary>
+/// Kept internal (ASP.NET Core would make it public): the tests reference Web beside ChatApi,
+/// whose public Program is the one WebApplicationFactory uses.
+/// </summary>
+internal sealed partial class Program;

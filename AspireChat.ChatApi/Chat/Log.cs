@@ -12,7 +12,7 @@ internal static partial class ChatLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Writing a turn to history failed (attempt {Attempt}).")]
     public static partial void HistoryWriteFailed(ILogger logger, Exception exception, int attempt);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Conversation {ConversationId} was deleted while its reply streamed; the turn was not saved.")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Conversation {ConversationId} no longer exists (deleted, or lost by the store) while its reply streamed; the turn was not saved.")]
     public static partial void ConversationGoneBeforeSave(ILogger logger, string conversationId);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "A chat turn failed unexpectedly.")]

@@ -97,9 +97,15 @@ public sealed class StreamingChatNode(
         }
 
         var assistantMessage = new ConversationMessage(reply.MessageId, MessageRoles.Assistant, result.Text, timeProvider.GetUtcNow(), result.FinishReason, result.Usage);
-        if (!await SaveTurnAsync(turn, prompt.UserMessage, assistantMessage, cancellationToken))
+        switch (await SaveTurnAsync(turn, prompt.UserMessage, assistantMessage, cancellationToken))
         {
-            reply.Fail(ErrorCodes.HistoryNotSaved, "The reply was streamed, but it could not be saved to history.");
+            case SaveOutcome.Failed:
+                reply.Fail(ErrorCodes.HistoryNotSaved, "The reply was streamed, but it could not be saved to history.");
+                break;
+            case SaveOutcome.ConversationGone:
+                // Deleted meanwhile, or lost by the store (a Redis without persistence restarted): say so either way.
+                reply.Fail(ErrorCodes.HistoryNotSaved, "The conversation no longer exists, so the reply was not saved.");
+                break;
         }
 
         RecordEnd(reply.Activity, result);
@@ -162,32 +168,40 @@ public sealed class StreamingChatNode(
     }
 
     /// <summary>Writes the turn, retrying with a doubling pause: a store that blinks must not lose a reply.</summary>
-    private async Task<bool> SaveTurnAsync(ChatTurn turn, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
+    private async Task<SaveOutcome> SaveTurnAsync(ChatTurn turn, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
     {
         var wait = chatOptions.Value.HistoryWriteRetryWait;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                if (!await store.AppendTurnAsync(turn.OwnerId, turn.ConversationId!, userMessage, assistantMessage, cancellationToken))
+                if (await store.AppendTurnAsync(turn.OwnerId, turn.ConversationId!, userMessage, assistantMessage, cancellationToken))
                 {
-                    ChatLog.ConversationGoneBeforeSave(logger, turn.ConversationId!);
+                    return SaveOutcome.Saved;
                 }
 
-                return true;
+                ChatLog.ConversationGoneBeforeSave(logger, turn.ConversationId!);
+                return SaveOutcome.ConversationGone;
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 ChatLog.HistoryWriteFailed(logger, exception, attempt);
                 if (attempt >= chatOptions.Value.HistoryWriteAttempts)
                 {
-                    return false;
+                    return SaveOutcome.Failed;
                 }
             }
 
             await Task.Delay(wait, timeProvider, cancellationToken);
             wait *= 2;
         }
+    }
+
+    private enum SaveOutcome
+    {
+        Saved,
+        Failed,
+        ConversationGone,
     }
 
     private string Title(string content)

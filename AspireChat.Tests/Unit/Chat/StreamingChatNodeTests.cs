@@ -271,6 +271,22 @@ public sealed class StreamingChatNodeTests
     }
 
     [Fact]
+    public async Task AConversationThatVanishedBeforeTheSaveIsReportedNotSilentlyDropped()
+    {
+        await using var chat = new ChatHarness();
+        var (_, observer) = chat.Send("Hi");
+        var start = await observer.NextAsync<StartFrame>();
+        await chat.Store.DeleteAsync(ChatHarness.Owner, start.ConversationId, TestContext.Current.CancellationToken);
+        chat.Model.Say("orphan");
+        chat.Model.End();
+
+        var frames = await observer.UntilEndAsync();
+
+        Assert.Equal(["chunk", "error", "end"], frames.Select(Type));
+        Assert.Equal(ErrorCodes.HistoryNotSaved, ((ErrorFrame)frames[1]).Code);
+    }
+
+    [Fact]
     public async Task ALateObserverGetsWhatItMissedThenTheLiveTail()
     {
         await using var chat = new ChatHarness();

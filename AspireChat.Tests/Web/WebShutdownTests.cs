@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using AspireChat.Tests.Fixtures;
+
+namespace AspireChat.Tests.Web;
+
+public sealed class WebShutdownTests
+{
+    [Fact]
+    public async Task StoppingWebClosesOpenSocketsWithGoingAwayAndExitsPromptly()
+    {
+        await using var site = await ChatSite.StartAsync(OfflineModelPacing.Fast, TestContext.Current.CancellationToken);
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Origin", site.BaseAddress.GetLeftPart(UriPartial.Authority));
+        await socket.ConnectAsync(new UriBuilder(site.BaseAddress) { Scheme = "ws", Path = "/ws" }.Uri, TestContext.Current.CancellationToken);
+        var clock = Stopwatch.StartNew();
+
+        var stopping = site.Web.StopAsync(TimeSpan.FromSeconds(15));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var result = await socket.ReceiveAsync(new byte[1024], timeout.Token);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, TestContext.Current.CancellationToken);
+        await stopping;
+
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
+        // Kestrel would wait its whole shutdown timeout (30 s) for a socket nobody closes.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Web took {clock.Elapsed} to stop with a socket open.");
+    }
+}

@@ -1,0 +1,339 @@
+//@ts-check
+import { ApiError, deleteConversation, getConversation, listConversations } from './api.js';
+import { ChatSocket } from './chat-socket.js';
+import { Conversation } from './conversation.js';
+import { createClientId, createTraceparent } from './ids.js';
+import { MessageView } from './message-view.js';
+import { messageFrame, stopFrame } from './protocol.js';
+import { ScrollFollower } from './scroll-follow.js';
+import { renderSidebar } from './sidebar.js';
+
+/** @typedef {import('./conversation.js').ChatMessage} ChatMessage */
+
+/**
+ * @template {HTMLElement} T
+ * @param {string} selector
+ * @returns {T}
+ */
+const $ = (selector) => /** @type {T} */ (document.querySelector(selector));
+
+const ui = {
+  log: $('#log'),
+  scroller: $('#scroller'),
+  empty: $('#empty'),
+  form: /** @type {HTMLFormElement} */ ($('#composer')),
+  input: /** @type {HTMLTextAreaElement} */ ($('#input')),
+  send: /** @type {HTMLButtonElement} */ ($('#send')),
+  stop: /** @type {HTMLButtonElement} */ ($('#stop')),
+  jump: /** @type {HTMLButtonElement} */ ($('#jump')),
+  status: $('#connection'),
+  statusText: $('#connection-text'),
+  reconnect: /** @type {HTMLButtonElement} */ ($('#reconnect')),
+  list: $('#conversations'),
+  newChat: /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[data-action="new-chat"]')),
+  menu: /** @type {HTMLButtonElement} */ ($('#menu')),
+  sidebar: $('#sidebar'),
+  backdrop: $('#backdrop'),
+  notice: $('#notice'),
+};
+
+const socket = new ChatSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+const follower = new ScrollFollower(ui.scroller, ui.jump);
+
+let conversation = new Conversation();
+/** @type {Map<string, MessageView>} */
+let views = new Map();
+/** @type {import('./api.js').ConversationSummary[]} */
+let summaries = [];
+/** Stop was pressed before the reply's start frame (and so its conversation id) arrived. */
+let stopWhenStarted = false;
+
+// ---- Rendering -------------------------------------------------------------
+
+/** @param {ChatMessage} message */
+function viewFor(message) {
+  let view = views.get(message.id);
+  if (!view) {
+    view = new MessageView(message, retry);
+    view.onRendered = () => follower.contentChanged();
+    views.set(message.id, view);
+    ui.log.append(view.element);
+  }
+  return view;
+}
+
+/** Draws the whole open conversation (on open, switch, reload). */
+function renderConversation() {
+  views = new Map();
+  ui.log.replaceChildren();
+  for (const message of conversation.messages) {
+    viewFor(message);
+  }
+  follower.following = true;
+  renderState();
+}
+
+/** @param {ChatMessage[]} changed */
+function renderChanged(changed) {
+  for (const message of changed) {
+    viewFor(message).update();
+  }
+  renderState();
+}
+
+/** The composer's and the page's state: generating or not, empty or not. */
+function renderState() {
+  const busy = conversation.busy;
+  ui.form.dataset.state = busy ? 'generating' : 'idle';
+  ui.send.hidden = busy;
+  ui.stop.hidden = !busy;
+  ui.empty.hidden = conversation.messages.length > 0;
+  const title = summaries.find((s) => s.id === conversation.id)?.title;
+  document.title = title ? `${title} · AspireChat` : 'AspireChat';
+  follower.contentChanged();
+}
+
+async function refreshSidebar() {
+  try {
+    summaries = await listConversations();
+  } catch {
+    // The connection indicator already tells that the service is away; the list stays as it was.
+  }
+  renderSidebar(ui.list, summaries, conversation.id, { open: (id) => openConversation(id, { push: true }), remove });
+  renderState();
+}
+
+/** @param {string} text */
+function showNotice(text) {
+  ui.notice.textContent = text;
+  ui.notice.hidden = text === '';
+}
+
+// ---- Actions ---------------------------------------------------------------
+
+/**
+ * @param {string | null} id null: a new chat
+ * @param {{ push?: boolean, keep?: ChatMessage[] }} [options] push: a new history entry (a click), not a
+ * replacement; keep: local messages the server never got (failed sends), shown after the history
+ */
+async function openConversation(id, { push = false, keep = [] } = {}) {
+  closeSidebar();
+  showNotice('');
+  stopWhenStarted = false;
+  if (id === null) {
+    conversation = new Conversation();
+  } else {
+    try {
+      const history = await getConversation(id);
+      conversation = history ? Conversation.fromHistory(history) : new Conversation();
+      if (!history) {
+        showNotice('That conversation does not exist (any more).');
+      }
+    } catch (error) {
+      conversation = new Conversation(id);
+      showNotice(error instanceof ApiError ? error.message : 'The conversation could not be loaded.');
+    }
+  }
+  conversation.messages.push(...keep);
+  setUrl(conversation.id, push);
+  renderConversation();
+  renderSidebar(ui.list, summaries, conversation.id, { open: (i) => openConversation(i, { push: true }), remove });
+  ui.input.focus();
+}
+
+/**
+ * @param {string | null} id
+ * @param {boolean} push
+ */
+function setUrl(id, push) {
+  const url = id ? `?c=${encodeURIComponent(id)}` : location.pathname;
+  if (url !== `${location.search || location.pathname}`) {
+    history[push ? 'pushState' : 'replaceState'](null, '', url);
+  }
+}
+
+/** @param {string} text */
+function send(text) {
+  const id = createClientId();
+  const message = conversation.addUserMessage(id, text);
+  const sent = socket.send(messageFrame({ content: text, conversationId: conversation.id, id, traceparent: createTraceparent() }));
+  if (!sent) {
+    conversation.fail(message, 'offline', 'Not sent: the connection is down. It will be back shortly.');
+  }
+  follower.following = true;
+  renderChanged([message]);
+}
+
+function stop() {
+  const streaming = conversation.streaming;
+  if (streaming && conversation.id) {
+    socket.send(stopFrame(conversation.id));
+  } else if (conversation.busy) {
+    stopWhenStarted = true;
+  }
+}
+
+/** @param {ChatMessage} message */
+function retry(message) {
+  const text = conversation.retryText(message);
+  if (text === undefined || conversation.busy) {
+    return;
+  }
+  if (message.role === 'user') {
+    // The failed message was never stored: it is replaced by the new attempt.
+    conversation.remove(message.id);
+    views.get(message.id)?.element.remove();
+    views.delete(message.id);
+  }
+  send(text);
+}
+
+/** @param {string} id */
+async function remove(id) {
+  try {
+    await deleteConversation(id);
+  } catch (error) {
+    showNotice(error instanceof ApiError ? error.message : 'The conversation could not be deleted.');
+    return;
+  }
+  if (conversation.id === id) {
+    await openConversation(null);
+  }
+  await refreshSidebar();
+}
+
+function closeSidebar() {
+  document.body.classList.remove('sidebar-open');
+  ui.menu.setAttribute('aria-expanded', 'false');
+}
+
+// ---- Socket ----------------------------------------------------------------
+
+socket.addEventListener('frame', (event) => {
+  const frame = /** @type {CustomEvent<import('./protocol.js').ServerFrame>} */ (event).detail;
+  const wasNew = conversation.id === null;
+  const changed = conversation.apply(frame);
+  if (changed.length > 0) {
+    renderChanged(changed);
+  }
+  if (frame.type === 'start' && changed.length > 0) {
+    if (wasNew) {
+      setUrl(conversation.id, false);
+    }
+    if (stopWhenStarted) {
+      stopWhenStarted = false;
+      socket.send(stopFrame(frame.conversationId));
+    }
+    // A new conversation (or a new title order) shows in the list at once.
+    void refreshSidebar();
+  } else if (frame.type === 'end') {
+    void refreshSidebar();
+  } else if (frame.type === 'error' && changed.length === 0 && frame.code !== 'history_not_saved') {
+    showNotice(frame.message || frame.code);
+  }
+});
+
+socket.addEventListener('close', () => {
+  stopWhenStarted = false;
+  renderChanged(conversation.interrupt());
+});
+
+socket.addEventListener('open', async (event) => {
+  const { reconnected } = /** @type {CustomEvent<{ reconnected: boolean }>} */ (event).detail;
+  if (!reconnected) {
+    return;
+  }
+  showNotice('');
+  // What happened while away (a reply that finished, or was lost with the server) is in history.
+  await refreshSidebar();
+  if (conversation.id && !conversation.busy) {
+    // Failed sends stay on screen, with their retry, after the history reloads.
+    await openConversation(conversation.id, { keep: conversation.messages.filter((m) => m.status === 'failed') });
+  }
+});
+
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let countdown;
+socket.addEventListener('status', (event) => {
+  const status = /** @type {CustomEvent<import('./chat-socket.js').SocketStatus>} */ (event).detail;
+  ui.status.dataset.state = status.state;
+  clearInterval(countdown);
+  ui.reconnect.hidden = status.state !== 'waiting';
+  if (status.state === 'open') {
+    ui.statusText.textContent = 'Connected';
+  } else if (status.state === 'connecting') {
+    ui.statusText.textContent = status.attempt > 0 ? 'Reconnecting…' : 'Connecting…';
+  } else {
+    const until = Date.now() + (status.retryInMs ?? 0);
+    const tick = () => {
+      const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      ui.statusText.textContent = `Offline · retrying in ${seconds} s`;
+    };
+    tick();
+    countdown = setInterval(tick, 1000);
+  }
+});
+
+// ---- Composer and page -----------------------------------------------------
+
+function resizeInput() {
+  // Fallback for browsers without `field-sizing: content`: grow with the text up to the CSS max-height.
+  if (!CSS.supports('field-sizing', 'content')) {
+    ui.input.style.height = 'auto';
+    ui.input.style.height = `${ui.input.scrollHeight}px`;
+  }
+}
+
+ui.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = ui.input.value.trim();
+  if (text === '' || conversation.busy) {
+    return;
+  }
+  ui.input.value = '';
+  resizeInput();
+  send(text);
+});
+
+ui.input.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    ui.form.requestSubmit();
+  } else if (event.key === 'Escape' && conversation.busy) {
+    stop();
+  }
+});
+ui.input.addEventListener('input', resizeInput);
+ui.stop.addEventListener('click', () => { stop(); ui.input.focus(); });
+ui.reconnect.addEventListener('click', () => socket.connect());
+for (const button of ui.newChat) {
+  button.addEventListener('click', () => openConversation(null, { push: true }));
+}
+ui.menu.addEventListener('click', () => {
+  const open = document.body.classList.toggle('sidebar-open');
+  ui.menu.setAttribute('aria-expanded', String(open));
+  if (open) {
+    /** @type {HTMLElement | null} */ (ui.sidebar.querySelector('a, button'))?.focus();
+  }
+});
+ui.backdrop.addEventListener('click', closeSidebar);
+$('.skip-link').addEventListener('click', (event) => {
+  // Focus the box itself (a #fragment would only scroll, and would change the address).
+  event.preventDefault();
+  ui.input.focus();
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && document.body.classList.contains('sidebar-open')) {
+    closeSidebar();
+    ui.menu.focus();
+  }
+});
+window.addEventListener('popstate', () => openConversation(new URLSearchParams(location.search).get('c')));
+window.addEventListener('online', () => socket.connect());
+
+// ---- Start -----------------------------------------------------------------
+
+// The list comes first: its response sets the owner cookie the socket's handshake then carries.
+await refreshSidebar();
+await openConversation(new URLSearchParams(location.search).get('c'));
+socket.connect();

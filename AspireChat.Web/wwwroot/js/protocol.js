@@ -1,0 +1,57 @@
+//@ts-check
+/** The wire protocol's frames (docs/protocol.md), as the page sends and reads them. */
+
+/**
+ * @typedef {{ inputTokens?: number, outputTokens?: number, totalTokens?: number }} Usage
+ * @typedef {{ type: 'start', conversationId: string, messageId: string, replyTo?: string, model?: string, content?: string }} StartFrame
+ * @typedef {{ type: 'chunk', conversationId: string, messageId: string, seq: number, content: string }} ChunkFrame
+ * @typedef {{ type: 'end', conversationId: string, messageId: string, replyTo?: string, finishReason: string, usage?: Usage, content?: string }} EndFrame
+ * @typedef {{ type: 'error', code: string, message: string, retryAfterMs?: number, conversationId?: string, messageId?: string, replyTo?: string }} ErrorFrame
+ * @typedef {StartFrame | ChunkFrame | EndFrame | ErrorFrame} ServerFrame
+ */
+
+/**
+ * Reads one server frame; anything that is not a known, well-formed frame gives null, so a
+ * newer server's extra frame types are ignored rather than breaking the page.
+ * @param {unknown} data the WebSocket message's data
+ * @returns {ServerFrame | null}
+ */
+export function parseFrame(data) {
+  if (typeof data !== 'string') {
+    return null;
+  }
+  let frame;
+  try {
+    frame = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) {
+    return null;
+  }
+  switch (frame.type) {
+    case 'start':
+      return typeof frame.conversationId === 'string' && typeof frame.messageId === 'string' ? frame : null;
+    case 'chunk':
+      return typeof frame.messageId === 'string' && Number.isInteger(frame.seq) && typeof frame.content === 'string' ? frame : null;
+    case 'end':
+      return typeof frame.messageId === 'string' && typeof frame.finishReason === 'string' ? frame : null;
+    case 'error':
+      return typeof frame.code === 'string' ? { message: '', ...frame } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * @param {{ content: string, conversationId?: string | null, id: string, traceparent: string }} message
+ * @returns {string}
+ */
+export function messageFrame({ content, conversationId, id, traceparent }) {
+  return JSON.stringify({ type: 'message', content, ...(conversationId ? { conversationId } : {}), id, traceparent });
+}
+
+/** @param {string} conversationId */
+export function stopFrame(conversationId) {
+  return JSON.stringify({ type: 'stop', conversationId });
+}
