@@ -31,8 +31,11 @@ public sealed class WebSocketChat(Uri baseAddress)
         return client;
     }
 
-    /// <summary>Sends one user message and returns the reply once its <c>end</c> frame arrived.</summary>
-    public async Task<ChatReply> SendAsync(string content, string? traceparent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens <c>/ws</c> as the page does: an ordinary request first, so the owner cookie is set,
+    /// then the WebSocket handshake carrying it.
+    /// </summary>
+    public async Task<ClientWebSocket> ConnectAsync(CancellationToken cancellationToken)
     {
         using (var http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies }) { BaseAddress = baseAddress })
         {
@@ -40,11 +43,17 @@ public sealed class WebSocketChat(Uri baseAddress)
             response.EnsureSuccessStatusCode();
         }
 
-        using var socket = new ClientWebSocket();
+        var socket = new ClientWebSocket();
         socket.Options.Cookies = Cookies;
         var scheme = baseAddress.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         await socket.ConnectAsync(new UriBuilder(baseAddress) { Scheme = scheme, Path = "/ws" }.Uri, cancellationToken);
+        return socket;
+    }
 
+    /// <summary>Sends one user message and returns the reply once its <c>end</c> frame arrived.</summary>
+    public async Task<ChatReply> SendAsync(string content, string? traceparent, CancellationToken cancellationToken)
+    {
+        using var socket = await ConnectAsync(cancellationToken);
         var id = "c-" + Guid.NewGuid().ToString("N")[..8];
         var message = new JsonObject { ["type"] = "message", ["content"] = content, ["id"] = id };
         if (traceparent is not null)
@@ -52,7 +61,7 @@ public sealed class WebSocketChat(Uri baseAddress)
             message["traceparent"] = traceparent;
         }
 
-        await socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        await SendFrameAsync(socket, message, cancellationToken);
 
         var frames = new List<JsonObject>();
         while (true)
@@ -76,7 +85,11 @@ public sealed class WebSocketChat(Uri baseAddress)
         return ChatReply.From(id, frames);
     }
 
-    private static async Task<JsonObject?> ReceiveFrameAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    public static Task SendFrameAsync(ClientWebSocket socket, JsonObject frame, CancellationToken cancellationToken) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(frame.ToJsonString()), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+
+    /// <summary>The next text frame as JSON; null when the server closed the socket.</summary>
+    public static async Task<JsonObject?> ReceiveFrameAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         using var text = new MemoryStream();
