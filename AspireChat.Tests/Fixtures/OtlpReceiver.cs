@@ -51,8 +51,24 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public static async Task<OtlpReceiver> StartAsync(CancellationToken cancellationToken = default)
     {
-        var grpcPort = ServiceProcess.FreeTcpPort();
-        var httpPort = ServiceProcess.FreeTcpPort();
+        // A free port can be taken by another process before Kestrel binds it: try again with new ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            var receiver = Create(ServiceProcess.FreeTcpPort(), ServiceProcess.FreeTcpPort());
+            try
+            {
+                await receiver._app.StartAsync(cancellationToken);
+                return receiver;
+            }
+            catch (IOException) when (attempt < 3)
+            {
+                await receiver._app.DisposeAsync();
+            }
+        }
+    }
+
+    private static OtlpReceiver Create(int grpcPort, int httpPort)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -65,7 +81,6 @@ public sealed class OtlpReceiver : IAsyncDisposable
         var app = builder.Build();
         var receiver = new OtlpReceiver(app, grpcPort, httpPort);
         app.Run(receiver.HandleAsync);
-        await app.StartAsync(cancellationToken);
         return receiver;
     }
 
