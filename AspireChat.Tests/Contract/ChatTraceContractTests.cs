@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Fixtures.Otlp;
 
@@ -96,6 +97,32 @@ public sealed class ChatTraceContractTests
         // Health checks and static files are left out of traces, in both services.
         Assert.DoesNotContain(spans, s => s.Attribute("url.path") is string path && (StaticAndProbePaths.Contains(path) || path == "/index.html"));
         TraceDocs.WriteIfAsked(trace, $"One chat message: browser → web → chatapi → model, Redis{(redisTls ? " over TLS" : "")} (OTLP {protocol})");
+    }
+
+    [Fact]
+    public async Task TheStreamingFallbackThroughWebContinuesTheBrowsersTraceparentHeader()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var app = await ContractApp.StartAsync("grpc", cacheConnectionString: null, chatApiEnvironment: null, cancellationToken);
+        var browser = BrowserTrace.New();
+        var chat = new WebSocketChat(app.Web.BaseAddress);
+        using var http = chat.CreateHttpClient();
+
+        // POST /api/chat as the page sends it when WebSockets are blocked: the trace context in the header.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { content = "Hello over SSE" }) };
+        request.Headers.Add("traceparent", browser.Traceparent);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var events = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.Contains("event: end", events, StringComparison.Ordinal);
+
+        var spans = await WaitForTraceAsync(app, browser, cancellationToken);
+        var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
+        TraceAssert.Connected(trace, browser.SpanId);
+        var webServer = Assert.Single(trace, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server);
+        Assert.Equal(browser.SpanId, webServer.ParentSpanId);
+        var reply = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == $"chat {ContractApp.ModelName}");
+        Assert.True(TraceAssert.IsDescendant(trace, reply, webServer.SpanId), $"The reply span is not under web's request span.{Environment.NewLine}{TraceAssert.Describe(trace)}");
+        Assert.Contains(trace, s => s.ServiceName == "chatapi" && s.Kind == OtlpSpanKind.Server && s.Attribute("http.route") is "/api/chat");
     }
 
     private static async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(ContractApp app, BrowserTrace browser, CancellationToken cancellationToken)
