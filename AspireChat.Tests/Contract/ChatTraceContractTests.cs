@@ -73,6 +73,10 @@ public sealed class ChatTraceContractTests
         Assert.Equal((long)app.Model.BaseAddress.Port, http.Attribute("server.port"));
         Assert.All(trace.Where(s => s.ScopeName.StartsWith("OpenAI", StringComparison.Ordinal)), s => Assert.True(TraceAssert.IsDescendant(trace, s, chat.SpanId), $"{s} is not under the reply span."));
 
+        // Sending the reply's frames over the WebSocket, under the reply.
+        var send = Assert.Single(trace, s => s.Name == "ws send");
+        Assert.Equal(chat.SpanId, send.ParentSpanId);
+
         // The Redis commands that stored the turn, under the reply.
         var commands = trace.Where(s => s.ScopeName == "AspireChat.Redis").ToList();
         Assert.NotEmpty(commands);
