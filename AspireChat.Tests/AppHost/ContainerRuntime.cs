@@ -18,7 +18,7 @@ internal static class ContainerRuntime
     private static async Task<string?> ProbeAsync()
     {
         var runtime = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } configured ? configured : "docker";
-        var startInfo = new ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])
+        var startInfo = new ProcessStartInfo(runtime, ["info"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -28,6 +28,8 @@ internal static class ContainerRuntime
         {
             using var process = Process.Start(startInfo)!;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            // Both streams are drained so a long 'info' cannot fill a pipe and stall the runtime.
+            _ = process.StandardOutput.ReadToEndAsync(timeout.Token);
             var errors = process.StandardError.ReadToEndAsync(timeout.Token);
             await process.WaitForExitAsync(timeout.Token);
             return process.ExitCode == 0
