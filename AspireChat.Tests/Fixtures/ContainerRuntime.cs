@@ -1,23 +1,24 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace AspireChat.Tests.AppHost;
+namespace AspireChat.Tests.Fixtures;
 
 /// <summary>
 /// Whether the container runtime Aspire will use (ASPIRE_CONTAINER_RUNTIME, else docker) answers.
 /// Without one the Redis container cannot start and the app never becomes healthy, so the Aspire
 /// tests skip with this reason instead of waiting for their timeout.
 /// </summary>
-internal static class ContainerRuntime
+public static class ContainerRuntime
 {
-    private static readonly Lazy<Task<string?>> Unavailable = new(ProbeAsync);
+    private static readonly Lazy<Task<string?>> Unavailable = new(() =>
+        ProbeAsync(Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } configured ? configured : "docker"));
 
     /// <summary>Null when the runtime answers; otherwise why the Aspire tests cannot run here.</summary>
     public static Task<string?> WhyUnavailableAsync() => Unavailable.Value;
 
-    private static async Task<string?> ProbeAsync()
+    /// <summary>Asks <paramref name="runtime"/> (docker, podman) for its <c>info</c>: null when it answers, else why not.</summary>
+    public static async Task<string?> ProbeAsync(string runtime)
     {
-        var runtime = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } configured ? configured : "docker";
         var startInfo = new ProcessStartInfo(runtime, ["info"])
         {
             RedirectStandardOutput = true,
