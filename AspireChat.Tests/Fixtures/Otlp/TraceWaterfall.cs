@@ -15,7 +15,7 @@ public static class TraceWaterfall
     private const int Width = 1100;
     private const int LabelWidth = 430;
     private const int RowHeight = 24;
-    private const int Top = 56;
+    private const int Top = 72;
     private static readonly string[] Palette = ["#4f6bed", "#d9730d", "#0f9d58", "#a142f4", "#c5221f", "#00838f"];
 
     public static string Render(IReadOnlyList<ReceivedSpan> spans, string title)
@@ -49,16 +49,25 @@ public static class TraceWaterfall
             svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{legendX}" y="12" width="12" height="12" rx="2" fill="{Colour(services, service)}"/><text x="{legendX + 16}" y="22">{label}</text>""").AppendLine();
         }
 
+        // Striped rows first, then the time axis over them, then the spans.
+        for (var i = 0; i < rows.Count; i += 2)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"""<rect x="0" y="{Top + (i * RowHeight)}" width="{Width}" height="{RowHeight}" fill="#f6f7f9"/>""").AppendLine();
+        }
+
+        // A time axis: gridlines at each quarter of the trace, labelled from its start.
+        for (var quarter = 0; quarter <= 4; quarter++)
+        {
+            var time = start + (total * (ulong)quarter / 4);
+            var gx = X(time);
+            svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{gx:F1}" y1="{Top - 4}" x2="{gx:F1}" y2="{Top + (rows.Count * RowHeight)}" stroke="#dde1e6"/><text x="{gx:F1}" y="{Top - 8}" fill="#777" text-anchor="middle">{Milliseconds(time - start)}</text>""").AppendLine();
+        }
+
         for (var i = 0; i < rows.Count; i++)
         {
             var (span, depth) = rows[i];
             var y = Top + (i * RowHeight);
             var colour = Colour(services, span.ServiceName);
-            if (i % 2 == 0)
-            {
-                svg.Append(CultureInfo.InvariantCulture, $"""<rect x="0" y="{y}" width="{Width}" height="{RowHeight}" fill="#f6f7f9"/>""").AppendLine();
-            }
-
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{12 + (depth * 14)}" y="{y + 16}"><tspan fill="{colour}" font-weight="600">{Escape(span.ServiceName)}</tspan> {Escape(span.Name)}</text>""").AppendLine();
             var x1 = X(span.StartUnixNano);
             var barWidth = Math.Max(2, X(span.EndUnixNano) - x1);
