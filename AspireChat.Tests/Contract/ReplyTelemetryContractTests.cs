@@ -48,13 +48,14 @@ public sealed class ReplyTelemetryContractTests
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var otlp = await OtlpReceiver.StartAsync(cancellationToken);
         await using var mock = await MockOpenAIServer.StartAsync(MockOpenAIOptions.Instant(tokenCount: 6), cancellationToken);
-        await ReplySpanAsync(otlp, new()
+        await using var chatApi = await StartChatApiAsync(otlp, new()
         {
             ["Model__Provider"] = "openai",
             ["Model__Endpoint"] = mock.BaseAddress.ToString(),
             ["Model__ApiKey"] = "contract-test-key",
             ["Model__Name"] = "gpt-4o-mini",
         }, cancellationToken);
+        await SendAndGetReplySpanAsync(otlp, chatApi, cancellationToken);
 
         string[] expected =
         [
@@ -81,8 +82,15 @@ public sealed class ReplyTelemetryContractTests
     /// <summary>Starts ChatApi with Aspire's OTLP environment and <paramref name="model"/>, sends one message, returns its reply span.</summary>
     private static async Task<ReceivedSpan> ReplySpanAsync(OtlpReceiver otlp, Dictionary<string, string?> model, CancellationToken cancellationToken)
     {
-        var environment = AspireEnvironment.Merge(AspireEnvironment.Otlp(otlp, "grpc", "chatapi"), model);
-        await using var chatApi = await ServiceProcess.StartAsync("AspireChat.ChatApi", environment, readyPath: "/health", cancellationToken: cancellationToken);
+        await using var chatApi = await StartChatApiAsync(otlp, model, cancellationToken);
+        return await SendAndGetReplySpanAsync(otlp, chatApi, cancellationToken);
+    }
+
+    private static Task<ServiceProcess> StartChatApiAsync(OtlpReceiver otlp, Dictionary<string, string?> model, CancellationToken cancellationToken) =>
+        ServiceProcess.StartAsync("AspireChat.ChatApi", AspireEnvironment.Merge(AspireEnvironment.Otlp(otlp, "grpc", "chatapi"), model), readyPath: "/health", cancellationToken: cancellationToken);
+
+    private static async Task<ReceivedSpan> SendAndGetReplySpanAsync(OtlpReceiver otlp, ServiceProcess chatApi, CancellationToken cancellationToken)
+    {
         var browser = BrowserTrace.New();
         var reply = await new WebSocketChat(chatApi.BaseAddress).SendAsync("Hello, shape!", browser.Traceparent, cancellationToken);
         Assert.Equal("stop", reply.FinishReason);
