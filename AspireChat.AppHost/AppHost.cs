@@ -7,6 +7,7 @@ var cache = builder.AddRedis("cache")
     .WithDataVolume();
 
 // The chat service: streams replies over /ws and stores each turn in the cache, so it starts after Redis.
+// Its model is the offline one unless an OpenAI key is configured (ModelParameters.cs, docs/aspire.md).
 var chatApi = builder.AddProject<Projects.AspireChat_ChatApi>("chatapi")
     .WithReference(cache)
     .WaitFor(cache)
