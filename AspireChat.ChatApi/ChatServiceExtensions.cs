@@ -25,6 +25,7 @@ public static class ChatServiceExtensions
 
         builder.AddChatModel();
         builder.AddConversationStore();
+        builder.AddReplyBroker();
 
         builder.Services.AddSingleton<ReplyCoordinator>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ReplyCoordinator>());
@@ -39,6 +40,25 @@ public static class ChatServiceExtensions
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         return builder;
+    }
+
+    /// <summary>Where replies go beyond their connection: Redis when the conversation store is Redis (replicas), process memory otherwise.</summary>
+    private static void AddReplyBroker(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ReplyBrokerOptions>()
+            .BindConfiguration(ReplyBrokerOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConversationStoreExtensions.ConnectionName)))
+        {
+            builder.Services.AddSingleton<IReplyBroker, InMemoryReplyBroker>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<RedisReplyBroker>();
+            builder.Services.AddSingleton<IReplyBroker>(services => services.GetRequiredService<RedisReplyBroker>());
+            builder.Services.AddHostedService(services => services.GetRequiredService<RedisReplyBroker>());
+        }
     }
 
     /// <summary>The chat's endpoints: the WebSocket, the event-stream fallback, the conversations API.</summary>

@@ -23,6 +23,12 @@ public sealed class ChatTurn(string ownerId, string? conversationId, string cont
 
     public LiveReply Reply { get; } = new(clientMessageId);
 
+    /// <summary>The connection that sent the message: its own user message is not echoed back to it.</summary>
+    public string? OriginId { get; init; }
+
+    /// <summary>Completes once the reply broker has carried the whole reply (set by prep).</summary>
+    public Task Published { get; set; } = Task.CompletedTask;
+
     /// <summary>Called by prep once a new conversation exists, so it is guarded like any other.</summary>
     public Action<ChatTurn>? ConversationCreated { get; init; }
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace AspireChat.ChatApi.Chat;
 
 /// <summary>What a client asks for: a user message, in a conversation or a new one.</summary>
-public sealed record ChatTurnRequest(string OwnerId, string Content, string? ConversationId, string? ClientMessageId, string? Traceparent);
+public sealed record ChatTurnRequest(string OwnerId, string Content, string? ConversationId, string? ClientMessageId, string? Traceparent, string? OriginId = null);
 
 /// <summary>
 /// Runs chat turns: a new flow per message, in the background, so a reply does not depend on the
@@ -17,6 +17,7 @@ public sealed record ChatTurnRequest(string OwnerId, string Content, string? Con
 /// </summary>
 public sealed class ReplyCoordinator(
     IServiceProvider services,
+    IReplyBroker broker,
     IChatClient model,
     IOptions<ChatServiceOptions> options,
     TimeProvider timeProvider,
@@ -29,6 +30,7 @@ public sealed class ReplyCoordinator(
     private readonly CancellationTokenSource _drained = new();
     private volatile bool _disposed;
     private Task _draining = Task.CompletedTask;
+    private int _listening;
 
     /// <summary>Cancelled at shutdown once every reply has ended: then connections may close.</summary>
     public CancellationToken Drained => _drained.Token;
@@ -45,6 +47,7 @@ public sealed class ReplyCoordinator(
         var turn = new ChatTurn(request.OwnerId, request.ConversationId, request.Content, request.ClientMessageId, request.Traceparent, timeProvider.GetUtcNow())
         {
             ConversationCreated = created => _streaming.TryAdd(created.ConversationId!, created),
+            OriginId = request.OriginId,
         };
         turn.Reply.Attach(observer);
         if (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -72,8 +75,29 @@ public sealed class ReplyCoordinator(
         return turn.Reply;
     }
 
-    /// <summary>Stops the reply streaming in the owner's conversation, if there is one.</summary>
+    /// <summary>
+    /// Stops the reply streaming in the owner's conversation, here or on any other instance.
+    /// True when it streams here.
+    /// </summary>
     public bool Stop(string ownerId, string conversationId)
+    {
+        _ = TellOtherInstancesAsync(ownerId, conversationId);
+        return StopHere(ownerId, conversationId);
+    }
+
+    private async Task TellOtherInstancesAsync(string ownerId, string conversationId)
+    {
+        try
+        {
+            await broker.RequestStopAsync(ownerId, conversationId, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            ReplyLog.StopNotSent(logger, exception);
+        }
+    }
+
+    private bool StopHere(string ownerId, string conversationId)
     {
         if (_streaming.TryGetValue(conversationId, out var turn) && turn.OwnerId == ownerId)
         {
@@ -90,6 +114,11 @@ public sealed class ReplyCoordinator(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _listening, 1) == 0)
+        {
+            broker.OnStopRequested((ownerId, conversationId) => StopHere(ownerId, conversationId));
+        }
+
         // Kestrel stops before other hosted services and waits for open sockets, so draining
         // starts on ApplicationStopping, ahead of every StopAsync.
         lifetime.ApplicationStopping.Register(() => _draining = DrainThenReleaseConnectionsAsync());
@@ -181,6 +210,9 @@ public sealed class ReplyCoordinator(
                 _streaming.TryRemove(new KeyValuePair<string, ChatTurn>(conversationId, turn));
             }
 
+            // The conversation takes the next message now; watchers elsewhere still get this reply's
+            // last frames from the broker, and a shutdown waits for them.
+            await turn.Published.WaitAsync(options.Value.ShutdownDrainTime + TimeSpan.FromSeconds(5), timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _running.TryRemove(turn, out _);
             turn.Dispose();
         }

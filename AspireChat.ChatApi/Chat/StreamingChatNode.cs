@@ -22,6 +22,7 @@ public sealed record ChatReply(string Text, string FinishReason, TokenUsage? Usa
 /// </summary>
 public sealed class StreamingChatNode(
     IConversationStore store,
+    IReplyBroker broker,
     IChatClient model,
     IOptions<ChatServiceOptions> chatOptions,
     IOptions<ModelOptions> modelOptions,
@@ -39,6 +40,13 @@ public sealed class StreamingChatNode(
             ?? throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.NotFound, "No such conversation.") { ConversationId = turn.ConversationId });
 
         var userMessage = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt);
+        if (await ClaimAsync(turn, userMessage, cancellationToken) == ClaimResult.ClaimedAfterInterrupted)
+        {
+            // Claiming may have saved an interrupted reply (its producer died); the prompt includes it.
+            conversation = await store.GetAsync(turn.OwnerId, conversation.Id, cancellationToken) ?? conversation;
+        }
+
+        turn.Published = broker.Publish(turn, userMessage);
         return new ChatPrompt(conversation.Id, BuildPrompt(conversation.Messages, turn.Content), userMessage, turn.Reply, turn.StopToken);
     }
 
@@ -153,6 +161,31 @@ public sealed class StreamingChatNode(
                 ConversationId = turn.ConversationId,
             });
         }
+    }
+
+    /// <summary>Claims the conversation for this reply across instances: one reply streams per conversation.</summary>
+    private async Task<ClaimResult> ClaimAsync(ChatTurn turn, ConversationMessage userMessage, CancellationToken cancellationToken)
+    {
+        ClaimResult claimed;
+        try
+        {
+            claimed = await broker.ClaimAsync(turn, userMessage, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            ChatLog.StoreUnavailable(logger, exception);
+            throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.StoreUnavailable, "The conversation store is unavailable; your message was not taken. Try again shortly.")
+            {
+                ConversationId = turn.ConversationId,
+            });
+        }
+
+        return claimed != ClaimResult.Busy
+            ? claimed
+            : throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.ConversationBusy, "A reply is still streaming in this conversation; stop it or wait for its end.")
+            {
+                ConversationId = turn.ConversationId,
+            });
     }
 
     /// <summary>The system prompt, as much recent history as the budget holds (oldest dropped first), the new message.</summary>

@@ -3,10 +3,11 @@ using System.Text.Json;
 namespace AspireChat.ChatApi.Protocol;
 
 /// <summary>A frame the client sends. Which fields matter depends on <see cref="Type"/>.</summary>
-public sealed record ClientFrame(string? Type, string? Content, string? ConversationId, string? Id, string? Traceparent)
+public sealed record ClientFrame(string? Type, string? Content, string? ConversationId, string? Id, string? Traceparent, string? MessageId = null, long? LastSeq = null)
 {
     public const string MessageType = "message";
     public const string StopType = "stop";
+    public const string ResumeType = "resume";
 
     /// <summary>Longest client message id the server keeps.</summary>
     public const int MaxIdLength = 128;
@@ -67,8 +68,12 @@ public sealed record ClientFrame(string? Type, string? Content, string? Conversa
                 new ErrorFrame(ErrorCodes.EmptyContent, "A message needs non-empty \"content\".") { ConversationId = ConversationId, ReplyTo = Id },
             StopType when string.IsNullOrEmpty(ConversationId) =>
                 new ErrorFrame(ErrorCodes.InvalidFrame, "\"stop\" needs a \"conversationId\"."),
-            MessageType or StopType => null,
-            _ => new ErrorFrame(ErrorCodes.UnknownType, $"Unknown frame type \"{Truncate(Type, 40)}\"; expected \"message\" or \"stop\"."),
+            ResumeType when string.IsNullOrEmpty(ConversationId) =>
+                new ErrorFrame(ErrorCodes.InvalidFrame, "\"resume\" needs a \"conversationId\"."),
+            ResumeType when LastSeq < 0 || (LastSeq is not null && MessageId is null) =>
+                new ErrorFrame(ErrorCodes.InvalidSeq, "\"lastSeq\" must be 0 or more, and comes with a \"messageId\".") { ConversationId = ConversationId, MessageId = MessageId },
+            MessageType or StopType or ResumeType => null,
+            _ => new ErrorFrame(ErrorCodes.UnknownType, $"Unknown frame type \"{Truncate(Type, 40)}\"; expected \"message\", \"stop\" or \"resume\"."),
         };
     }
 

@@ -9,6 +9,7 @@ namespace AspireChat.ChatApi.Protocol;
 [JsonDerivedType(typeof(ChunkFrame), "chunk")]
 [JsonDerivedType(typeof(EndFrame), "end")]
 [JsonDerivedType(typeof(ErrorFrame), "error")]
+[JsonDerivedType(typeof(UserFrame), "user")]
 public abstract record ServerFrame;
 
 /// <summary>A reply begins. <c>content</c> is always empty: the PocketFlow example's clients expect it.</summary>
@@ -38,6 +39,12 @@ public sealed record ErrorFrame(string Code, string Message) : ServerFrame
     public long? RetryAfterMs { get; init; }
 }
 
+/// <summary>
+/// A user message was sent in a conversation this connection watches, from another connection (a
+/// second tab); <see cref="MessageId"/> is the reply it starts.
+/// </summary>
+public sealed record UserFrame(string ConversationId, string Id, string MessageId, string Content) : ServerFrame;
+
 /// <summary>Why a reply ended.</summary>
 public static class FinishReasons
 {
@@ -45,4 +52,7 @@ public static class FinishReasons
     public const string Length = "length";
     public const string Cancelled = "cancelled";
     public const string Error = "error";
+
+    /// <summary>The instance producing the reply stopped renewing its lease (it died); what was streamed is kept.</summary>
+    public const string Interrupted = "interrupted";
 }

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 
 namespace AspireChat.ChatApi.WebSockets;
@@ -22,6 +23,11 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly WebSocket _socket;
     private readonly string _ownerId;
     private readonly ReplyCoordinator _coordinator;
+    private readonly IReplyBroker _broker;
+    private readonly string _originId = ConversationIds.New();
+    private readonly DeliveryFilter _delivered = new();
+    private readonly ConcurrentDictionary<string, Task<IAsyncDisposable?>> _watches = new(StringComparer.Ordinal);
+    private readonly Queue<string> _watchOrder = new();
     private readonly ChatServiceOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<ServerFrame> _outbound;
@@ -31,6 +37,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly CancellationTokenSource _closing;
     private readonly CancellationTokenRegistration _serverClosing;
     private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Conversations one connection watches at most: a page that opens one after another does not pile up watches.</summary>
+    public const int MaxWatchedConversations = 16;
     private volatile bool _tooSlow;
     private volatile bool _closedByServer;
 
@@ -41,11 +50,12 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         Aborted,
     }
 
-    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
+    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, IReplyBroker broker, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
     {
         _socket = socket;
         _ownerId = ownerId;
         _coordinator = coordinator;
+        _broker = broker;
         _options = options;
         _logger = logger;
         _closing = new CancellationTokenSource();
@@ -77,6 +87,11 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             reply.Detach(this, disconnected: !_closedByServer);
         }
 
+        foreach (var watch in _watches.Values)
+        {
+            await UnwatchAsync(watch);
+        }
+
         _outbound.Writer.TryComplete();
         if (ending != Ending.ClientClosed)
         {
@@ -88,7 +103,10 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         await CloseOutputAsync(WebSocketCloseStatus.NormalClosure);
     }
 
-    public bool TryDeliver(ServerFrame frame)
+    /// <summary>A reply's frame. A reply can reach this connection twice (it sent the message, and it watches the conversation): once is enough.</summary>
+    public bool TryDeliver(ServerFrame frame) => !_delivered.IsNew(frame) || Enqueue(frame);
+
+    private bool Enqueue(ServerFrame frame)
     {
         if (_outbound.Writer.TryWrite(frame))
         {
@@ -194,6 +212,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             case ClientFrame.StopType:
                 _coordinator.Stop(_ownerId, frame.ConversationId!);
                 break;
+            case ClientFrame.ResumeType:
+                Resume(frame);
+                break;
             case ClientFrame.MessageType:
                 using (var lease = _messageLimiter.AttemptAcquire())
                 {
@@ -210,13 +231,79 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                     }
                 }
 
-                var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent), this);
+                var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent, _originId), this);
                 _watching[reply.MessageId] = reply;
                 break;
         }
     }
 
-    private void Send(ServerFrame frame) => TryDeliver(frame);
+    /// <summary>This connection's own answer to a frame the client sent.</summary>
+    private void Send(ServerFrame frame) => Enqueue(frame);
+
+    /// <summary>Watches a conversation (once per connection), replaying the reply the client names after its last seq.</summary>
+    private void Resume(ClientFrame frame)
+    {
+        var request = new WatchRequest(_ownerId, frame.ConversationId!, frame.MessageId, frame.LastSeq ?? 0, _originId);
+        if (request.MessageId is null && _watches.TryGetValue(request.ConversationId, out var current) && current.IsCompletedSuccessfully && current.Result is not null)
+        {
+            // Already watching it.
+            return;
+        }
+
+        if (request.MessageId is { } messageId)
+        {
+            // What the client has already counts as delivered.
+            _delivered.Resumed(messageId, request.LastSeq);
+        }
+
+        var previous = _watches.TryGetValue(request.ConversationId, out var watching) ? watching : null;
+        _watches[request.ConversationId] = WatchAsync(request, previous);
+        if (previous is null)
+        {
+            _watchOrder.Enqueue(request.ConversationId);
+            if (_watchOrder.Count > MaxWatchedConversations && _watches.TryRemove(_watchOrder.Dequeue(), out var oldest))
+            {
+                _ = UnwatchAsync(oldest);
+            }
+        }
+    }
+
+    private static async Task UnwatchAsync(Task<IAsyncDisposable?> watch)
+    {
+        if (await watch is { } watching)
+        {
+            await watching.DisposeAsync();
+        }
+    }
+
+    private async Task<IAsyncDisposable?> WatchAsync(WatchRequest request, Task<IAsyncDisposable?>? previous)
+    {
+        try
+        {
+            if (previous is not null && await previous is { } old)
+            {
+                await old.DisposeAsync();
+            }
+
+            var (watch, error) = await _broker.WatchAsync(request, this, _closing.Token);
+            if (error is not null)
+            {
+                Send(error);
+            }
+
+            return watch;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            ReplyLogForConnection(_logger, exception);
+            Send(new ErrorFrame(ErrorCodes.StoreUnavailable, "The conversation cannot be watched right now; try again shortly.") { ConversationId = request.ConversationId, MessageId = request.MessageId });
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     private async Task SendLoopAsync()
     {
@@ -287,6 +374,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             // Closing a socket that already failed: nothing more to do.
         }
     }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Watching a conversation failed.")]
+    private static partial void ReplyLogForConnection(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "A client stopped reading its WebSocket; closing it.")]
     private static partial void LogSlowClient(ILogger logger);

@@ -21,6 +21,7 @@ public static class ChatSocketEndpoint
     private static async Task AcceptAsync(
         HttpContext context,
         ReplyCoordinator coordinator,
+        IReplyBroker broker,
         ConnectionCounter connections,
         IOptions<ChatServiceOptions> options,
         ILoggerFactory loggerFactory)
@@ -56,7 +57,7 @@ public static class ChatSocketEndpoint
         ChatTelemetry.OpenConnections.Add(1);
         try
         {
-            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, settings, loggerFactory.CreateLogger<ChatSocketConnection>(), coordinator.Drained);
+            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, loggerFactory.CreateLogger<ChatSocketConnection>(), coordinator.Drained);
             await connection.RunAsync();
         }
         finally

@@ -16,7 +16,7 @@ public sealed class ChatHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public ChatHarness(IConversationStore? store = null, Action<ChatServiceOptions>? chat = null, Action<ModelOptions>? model = null)
+    public ChatHarness(IConversationStore? store = null, Action<ChatServiceOptions>? chat = null, Action<ModelOptions>? model = null, Func<IServiceProvider, IReplyBroker>? broker = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -35,6 +35,16 @@ public sealed class ChatHarness : IAsyncDisposable
             services.AddSingleton(store);
         }
 
+        services.AddSingleton(Options.Create(new ReplyBrokerOptions()));
+        if (broker is null)
+        {
+            services.AddSingleton<IReplyBroker, InMemoryReplyBroker>();
+        }
+        else
+        {
+            services.AddSingleton<IReplyBroker>(broker);
+        }
+
         services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<ReplyCoordinator>();
         _services = services.BuildServiceProvider();
@@ -43,6 +53,8 @@ public sealed class ChatHarness : IAsyncDisposable
     public ScriptedChatClient Model { get; } = new();
 
     public ReplyCoordinator Coordinator => _services.GetRequiredService<ReplyCoordinator>();
+
+    public IReplyBroker Broker => _services.GetRequiredService<IReplyBroker>();
 
     public IConversationStore Store => _services.GetRequiredService<IConversationStore>();
 

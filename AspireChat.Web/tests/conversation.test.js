@@ -100,3 +100,35 @@ test('history is read with each reply\'s outcome', () => {
   assert.deepEqual(conversation.messages.map((m) => m.status), ['sent', 'cancelled', 'sent', 'error']);
   assert.equal(conversation.retryText(conversation.messages[3]), 'Again');
 });
+
+test('a reply cut off by the connection resumes after its last seq, and another tab\'s message shows once', () => {
+  const conversation = new Conversation('k1');
+  conversation.addUserMessage('c-1', 'Hello');
+  conversation.apply(start('a1', 'c-1'));
+  conversation.apply(chunk('a1', 1, 'Hel'));
+  conversation.interrupt();
+  const cut = conversation.cutOff;
+  assert.equal(cut?.id, 'a1');
+
+  conversation.resume(cut);
+  assert.equal(conversation.busy, true);
+  assert.deepEqual(conversation.apply(start('a1', 'c-1')), []);
+  conversation.apply(chunk('a1', 2, 'lo'));
+  conversation.apply(end('a1', 'stop'));
+  assert.equal(conversation.find('a1')?.content, 'Hello');
+  assert.equal(conversation.find('a1')?.status, 'done');
+
+  const user = { type: 'user', conversationId: 'k1', id: 'c-2', messageId: 'a2', content: 'From tab two' };
+  assert.equal(conversation.apply(user).length, 1);
+  assert.deepEqual(conversation.apply(user), []);
+  assert.equal(conversation.apply({ ...user, conversationId: 'other', id: 'c-3' }).length, 0);
+  assert.equal(conversation.find('c-2')?.status, 'sent');
+});
+
+test('a reply whose server died ends as interrupted, with the reason', () => {
+  const conversation = new Conversation('k1');
+  conversation.apply(start('a1'));
+  conversation.apply(end('a1', 'interrupted'));
+  assert.equal(conversation.find('a1')?.status, 'interrupted');
+  assert.equal(conversation.find('a1')?.error?.code, 'interrupted');
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { messageFrame, parseFrame, stopFrame } from '../wwwroot/js/protocol.js';
+import { messageFrame, parseFrame, resumeFrame, stopFrame } from '../wwwroot/js/protocol.js';
 
 test('known frames are read', () => {
   const chunk = parseFrame('{"type":"chunk","conversationId":"k","messageId":"m","seq":1,"content":"Hel","extra":true}');
@@ -21,4 +21,11 @@ test('a message frame omits conversationId for a new conversation', () => {
   const next = JSON.parse(messageFrame({ content: 'Again', conversationId: 'k', id: 'c-2', traceparent: 't' }));
   assert.equal(next.conversationId, 'k');
   assert.deepEqual(JSON.parse(stopFrame('k')), { type: 'stop', conversationId: 'k' });
+});
+
+test('user frames are read and resume frames name the reply and its last seq', () => {
+  assert.equal(parseFrame('{"type":"user","conversationId":"k","id":"c-1","messageId":"m","content":"Hi"}')?.type, 'user');
+  assert.equal(parseFrame('{"type":"user","conversationId":"k","id":"c-1"}'), null);
+  assert.deepEqual(JSON.parse(resumeFrame('k')), { type: 'resume', conversationId: 'k' });
+  assert.deepEqual(JSON.parse(resumeFrame('k', { messageId: 'm', lastSeq: 7 })), { type: 'resume', conversationId: 'k', messageId: 'm', lastSeq: 7 });
 });

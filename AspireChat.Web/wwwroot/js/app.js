@@ -4,7 +4,7 @@ import { ChatSocket } from './chat-socket.js';
 import { Conversation } from './conversation.js';
 import { createClientId, createTraceparent } from './ids.js';
 import { MessageView } from './message-view.js';
-import { messageFrame, stopFrame } from './protocol.js';
+import { messageFrame, resumeFrame, stopFrame } from './protocol.js';
 import { ScrollFollower } from './scroll-follow.js';
 import { renderSidebar } from './sidebar.js';
 
@@ -135,10 +135,22 @@ async function openConversation(id, { push = false, keep = [] } = {}) {
     }
   }
   conversation.messages.push(...keep);
+  watch();
   setUrl(conversation.id, push);
   renderConversation();
   renderSidebar(ui.list, summaries, conversation.id, { open: (i) => openConversation(i, { push: true }), remove });
   ui.input.focus();
+}
+
+/**
+ * Asks for the open conversation's live reply (from its start: history holds a reply only once it
+ * ended) and for what other tabs send there. Does nothing while the socket is down; the socket's
+ * open event asks again.
+ */
+function watch() {
+  if (conversation.id) {
+    socket.send(resumeFrame(conversation.id));
+  }
 }
 
 /**
@@ -228,6 +240,9 @@ socket.addEventListener('frame', (event) => {
     void refreshSidebar();
   } else if (frame.type === 'end') {
     void refreshSidebar();
+  } else if (frame.type === 'error' && frame.messageId && (frame.code === 'not_found' || frame.code === 'invalid_seq') && conversation.find(frame.messageId)?.status === 'streaming') {
+    // The reply cannot be resumed (it ended long ago, or the server lost it): history has what was kept.
+    void openConversation(conversation.id);
   } else if (frame.type === 'error' && changed.length === 0 && frame.code !== 'history_not_saved') {
     showNotice(frame.message || frame.code);
   }
@@ -241,14 +256,25 @@ socket.addEventListener('close', () => {
 socket.addEventListener('open', async (event) => {
   const { reconnected } = /** @type {CustomEvent<{ reconnected: boolean }>} */ (event).detail;
   if (!reconnected) {
+    watch();
     return;
   }
   showNotice('');
+  const cut = conversation.cutOff;
+  if (conversation.id && cut) {
+    // The reply went on without us: ask for the rest of it, after the last chunk shown.
+    renderChanged(conversation.resume(cut));
+    socket.send(resumeFrame(conversation.id, { messageId: cut.id, lastSeq: cut.seq }));
+    void refreshSidebar();
+    return;
+  }
   // What happened while away (a reply that finished, or was lost with the server) is in history.
   await refreshSidebar();
   if (conversation.id && !conversation.busy) {
     // Failed sends stay on screen, with their retry, after the history reloads.
     await openConversation(conversation.id, { keep: conversation.messages.filter((m) => m.status === 'failed') });
+  } else {
+    watch();
   }
 });
 

@@ -37,7 +37,7 @@
  */
 
 /** @type {Record<string, MessageStatus>} */
-const endStatus = { stop: 'done', length: 'length', cancelled: 'cancelled', error: 'error' };
+const endStatus = { stop: 'done', length: 'length', cancelled: 'cancelled', error: 'error', interrupted: 'interrupted' };
 
 export class Conversation {
   /**
@@ -65,6 +65,7 @@ export class Conversation {
         status: m.role === 'user' ? 'sent' : endStatus[m.finishReason ?? 'stop'] ?? 'done',
         ...(m.usage ? { usage: m.usage } : {}),
         ...(m.finishReason === 'error' ? { error: { code: 'model_error', message: 'The reply failed before it was complete.' } } : {}),
+        ...(m.finishReason === 'interrupted' ? { error: { code: 'interrupted', message: 'The server stopped before the reply was complete.' } } : {}),
       })),
     );
   }
@@ -125,6 +126,16 @@ export class Conversation {
       return [];
     }
     switch (frame.type) {
+      case 'user': {
+        // Sent from another tab, or the message of a reply this page resumed after a reload.
+        if (this.find(frame.id)) {
+          return [];
+        }
+        /** @type {ChatMessage} */
+        const message = { id: frame.id, role: 'user', content: frame.content, status: 'sent', seq: 0 };
+        this.messages.push(message);
+        return [message];
+      }
       case 'start': {
         if (this.find(frame.messageId)) {
           return [];
@@ -160,6 +171,9 @@ export class Conversation {
         }
         reply.status = endStatus[frame.finishReason] ?? 'done';
         reply.content += frame.content ?? '';
+        if (frame.finishReason === 'interrupted') {
+          reply.error = { code: 'interrupted', message: 'The server stopped before the reply was complete.' };
+        }
         if (frame.usage) {
           reply.usage = frame.usage;
         }
@@ -200,6 +214,26 @@ export class Conversation {
       }
     }
     return changed;
+  }
+
+  /**
+   * A reply cut off by a dropped connection, that the server may still be writing: the page asks
+   * for the rest (after its last seq) once it is connected again.
+   * @returns {ChatMessage | undefined}
+   */
+  get cutOff() {
+    return this.messages.find((m) => m.role === 'assistant' && m.status === 'interrupted' && m.error?.code === 'connection_lost');
+  }
+
+  /**
+   * The cut-off reply streams again from where it stopped.
+   * @param {ChatMessage} reply
+   * @returns {ChatMessage[]}
+   */
+  resume(reply) {
+    reply.status = 'streaming';
+    delete reply.error;
+    return [reply];
   }
 
   /**

@@ -7,7 +7,8 @@
  * @typedef {{ type: 'chunk', conversationId: string, messageId: string, seq: number, content: string }} ChunkFrame
  * @typedef {{ type: 'end', conversationId: string, messageId: string, replyTo?: string, finishReason: string, usage?: Usage, content?: string }} EndFrame
  * @typedef {{ type: 'error', code: string, message: string, retryAfterMs?: number, conversationId?: string, messageId?: string, replyTo?: string }} ErrorFrame
- * @typedef {StartFrame | ChunkFrame | EndFrame | ErrorFrame} ServerFrame
+ * @typedef {{ type: 'user', conversationId: string, id: string, messageId: string, content: string }} UserFrame
+ * @typedef {StartFrame | ChunkFrame | EndFrame | ErrorFrame | UserFrame} ServerFrame
  */
 
 /**
@@ -38,6 +39,8 @@ export function parseFrame(data) {
       return typeof frame.messageId === 'string' && typeof frame.finishReason === 'string' ? frame : null;
     case 'error':
       return typeof frame.code === 'string' ? { message: '', ...frame } : null;
+    case 'user':
+      return typeof frame.conversationId === 'string' && typeof frame.id === 'string' && typeof frame.content === 'string' ? frame : null;
     default:
       return null;
   }
@@ -54,4 +57,14 @@ export function messageFrame({ content, conversationId, id, traceparent }) {
 /** @param {string} conversationId */
 export function stopFrame(conversationId) {
   return JSON.stringify({ type: 'stop', conversationId });
+}
+
+/**
+ * Watch a conversation after a reload or reconnect: with a reply's id, that reply from after
+ * `lastSeq`; without, the reply streaming there (from its start) and any that follow.
+ * @param {string} conversationId
+ * @param {{ messageId: string, lastSeq: number }} [reply]
+ */
+export function resumeFrame(conversationId, reply) {
+  return JSON.stringify({ type: 'resume', conversationId, ...(reply ? { messageId: reply.messageId, lastSeq: reply.lastSeq } : {}) });
 }

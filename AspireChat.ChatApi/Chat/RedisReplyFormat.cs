@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Redis;
+
+namespace AspireChat.ChatApi.Chat;
+
+/// <summary>A frame as it travels over pub/sub: the reply's n-th frame (0 for a user message), and the connection that caused it.</summary>
+internal sealed record ReplyEnvelope(long N, string MessageId, string Origin, ServerFrame Frame);
+
+/// <summary>A stored reply read back from its stream.</summary>
+internal sealed record StoredFrame(long N, long Seq, ServerFrame Frame, string? OwnerId, ConversationMessage? UserMessage);
+
+/// <summary>How reply frames are written to Redis streams and pub/sub messages: frame JSON as on the wire.</summary>
+internal static class RedisReplyFormat
+{
+    public static byte[] Json(ServerFrame frame) => JsonSerializer.SerializeToUtf8Bytes(frame, ProtocolJsonContext.Default.ServerFrame);
+
+    public static ServerFrame Frame(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ServerFrame)!;
+
+    /// <summary><c>n messageId origin</c>, a newline, the frame's JSON.</summary>
+    public static byte[] Envelope(long n, string messageId, string? origin, ServerFrame frame) =>
+        [.. Encoding.UTF8.GetBytes(FormattableString.Invariant($"{n} {messageId} {origin ?? "-"}\n")), .. Json(frame)];
+
+    public static ReplyEnvelope? ParseEnvelope(ReadOnlySpan<byte> payload)
+    {
+        var newline = payload.IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            return null;
+        }
+
+        var header = Encoding.UTF8.GetString(payload[..newline]).Split(' ');
+        return header.Length == 3 && long.TryParse(header[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? new ReplyEnvelope(n, header[1], header[2], Frame(payload[(newline + 1)..]))
+            : null;
+    }
+
+    public static KeyValuePair<string, RedisArg>[] Fields(ServerFrame frame, long seq, string? ownerId = null, ConversationMessage? userMessage = null)
+    {
+        List<KeyValuePair<string, RedisArg>> fields = [new(RedisReplyKeys.FrameField, Json(frame)), new(RedisReplyKeys.SeqField, seq)];
+        if (ownerId is not null && userMessage is not null)
+        {
+            fields.Add(new(RedisReplyKeys.OwnerField, ownerId));
+            fields.Add(new(RedisReplyKeys.UserField, JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage)));
+        }
+
+        return [.. fields];
+    }
+
+    /// <summary>XADD key MAXLEN ~ max 0-n field value ...: the n-th frame, at an id the writer chooses, so a rewrite cannot duplicate it.</summary>
+    public static RedisCommand XAdd(string key, int maxLength, long n, IEnumerable<KeyValuePair<string, RedisArg>> fields)
+    {
+        List<RedisArg> arguments = [key, "MAXLEN", "~", maxLength, RedisReplyKeys.EntryId(n)];
+        foreach (var (field, value) in fields)
+        {
+            arguments.Add(field);
+            arguments.Add(value);
+        }
+
+        return new RedisCommand("XADD", arguments);
+    }
+
+    /// <summary>The stream's last entry (XREVRANGE key + - COUNT 1), or null for an empty or missing stream.</summary>
+    public static async Task<StoredFrame?> LastAsync(IRedisCommandExecutor redis, string key, CancellationToken cancellationToken)
+    {
+        var reply = await redis.ExecuteAsync(new RedisCommand("XREVRANGE", key, "+", "-", "COUNT", 1), cancellationToken);
+        if (reply.Items.Count == 0)
+        {
+            return null;
+        }
+
+        var entry = reply.Items[0];
+        return Parse(new RedisStreamEntry(
+            entry.Items[0].AsString()!,
+            [.. entry.Items[1].Items.Chunk(2).Select(pair => KeyValuePair.Create(Encoding.UTF8.GetString(pair[0].Bytes.Span), pair[1].Bytes))]));
+    }
+
+    public static StoredFrame Parse(RedisStreamEntry entry)
+    {
+        ServerFrame? frame = null;
+        long seq = 0;
+        string? owner = null;
+        ConversationMessage? user = null;
+        foreach (var (field, value) in entry.Fields)
+        {
+            switch (field)
+            {
+                case RedisReplyKeys.FrameField:
+                    frame = Frame(value.Span);
+                    break;
+                case RedisReplyKeys.SeqField:
+                    seq = long.Parse(Encoding.ASCII.GetString(value.Span), CultureInfo.InvariantCulture);
+                    break;
+                case RedisReplyKeys.OwnerField:
+                    owner = Encoding.UTF8.GetString(value.Span);
+                    break;
+                case RedisReplyKeys.UserField:
+                    user = JsonSerializer.Deserialize(value.Span, RedisConversationJsonContext.Default.ConversationMessage);
+                    break;
+            }
+        }
+
+        return new StoredFrame(RedisReplyKeys.EntryNumber(entry.Id), seq, frame ?? throw new RedisUnexpectedReplyException("A reply stream entry has no frame."), owner, user);
+    }
+}

@@ -1,0 +1,259 @@
+using System.Threading.Channels;
+using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Redis;
+
+namespace AspireChat.ChatApi.Chat;
+
+/// <summary>
+/// One connection watching one conversation through Redis. It subscribes to the conversation's
+/// channel first, then reads from the reply streams what it missed, then takes published frames,
+/// dropping those it already delivered: every frame exactly once, in order. A published frame that
+/// skips ahead (messages lost while the subscriber reconnected) makes it read the stream again.
+/// While a reply it follows is silent it checks the reply's lease; a lapsed lease means the
+/// producer died, and the reply is finalized as <c>interrupted</c>.
+/// </summary>
+internal sealed class RedisReplyWatcher : IAsyncDisposable
+{
+    private readonly RedisReplyBroker _broker;
+    private readonly IRedisClient _redis;
+    private readonly WatchRequest _request;
+    private readonly IReplyObserver _observer;
+    private readonly TimeSpan _checkEvery;
+    private readonly TimeProvider _timeProvider;
+    private readonly Channel<ReplyEnvelope> _inbox = Channel.CreateUnbounded<ReplyEnvelope>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, Progress> _replies = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposed = new();
+    private IAsyncDisposable? _subscription;
+    private Task _loop = Task.CompletedTask;
+
+    public RedisReplyWatcher(RedisReplyBroker broker, IRedisClient redis, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
+    {
+        _broker = broker;
+        _redis = redis;
+        _request = request;
+        _observer = observer;
+        _checkEvery = lease / 2;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Subscribes, catches up, and starts following the conversation live.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = await _redis.SubscribeAsync(RedisReplyKeys.Channel(_request.ConversationId), OnPublished, cancellationToken);
+        if (_request.MessageId is { } messageId)
+        {
+            await CatchUpAsync(messageId, _request.LastSeq, cancellationToken);
+        }
+
+        if (await _redis.GetAsync(RedisReplyKeys.Active(_request.ConversationId), cancellationToken) is { } active)
+        {
+            var activeId = System.Text.Encoding.UTF8.GetString(active);
+            if (!_replies.ContainsKey(activeId))
+            {
+                await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
+            }
+        }
+
+        _loop = RunAsync(_disposed.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync();
+        if (_subscription is not null)
+        {
+            await _subscription.DisposeAsync();
+        }
+
+        _inbox.Writer.TryComplete();
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _disposed.Dispose();
+    }
+
+    private void OnPublished(RedisChannelMessage message)
+    {
+        // Runs on the subscriber's read loop: only queue.
+        if (RedisReplyFormat.ParseEnvelope(message.Payload.Span) is { } envelope)
+        {
+            _inbox.Writer.TryWrite(envelope);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                quiet.CancelAfter(_checkEvery);
+                ReplyEnvelope envelope;
+                try
+                {
+                    envelope = await _inbox.Reader.ReadAsync(quiet.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    await CheckLeasesAsync(cancellationToken);
+                    continue;
+                }
+
+                try
+                {
+                    if (!await HandleAsync(envelope, cancellationToken))
+                    {
+                        return;
+                    }
+                }
+                catch (RedisException) when (envelope.N > 0)
+                {
+                    // The stream cannot be read right now (Redis is coming back): the next frame, or
+                    // the lease check once the reply is quiet, reads it again.
+                    if (!_replies.ContainsKey(envelope.MessageId))
+                    {
+                        Track(envelope.MessageId, 0);
+                    }
+                }
+
+                if (_replies.Values.Any(p => !p.Ended && _timeProvider.GetUtcNow() - p.LastHeard > _checkEvery))
+                {
+                    await CheckLeasesAsync(cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+        catch (ChannelClosedException)
+        {
+            // Disposed.
+        }
+    }
+
+    /// <summary>Delivers one published frame unless it was delivered already; false when the observer is gone.</summary>
+    private async Task<bool> HandleAsync(ReplyEnvelope envelope, CancellationToken cancellationToken)
+    {
+        if (envelope.N == 0)
+        {
+            // A user message from another connection (tabs); its own sender already shows it.
+            return envelope.Origin == _request.OriginId || _observer.TryDeliver(envelope.Frame);
+        }
+
+        var progress = _replies.GetValueOrDefault(envelope.MessageId);
+        var delivered = progress?.N ?? 0;
+        if (envelope.N <= delivered)
+        {
+            return true;
+        }
+
+        if (envelope.N == delivered + 1)
+        {
+            return Deliver(envelope.MessageId, envelope.N, envelope.Frame);
+        }
+
+        // Frames are missing in between: the stream has them (all of them, for a reply not seen before).
+        return await CatchUpAsync(envelope.MessageId, 0, cancellationToken, withUserMessage: progress is null);
+    }
+
+    /// <summary>
+    /// Delivers what the reply's stream holds past what was delivered (and past <paramref name="afterSeq"/>
+    /// for chunks); <paramref name="withUserMessage"/>: a reply found by watching is told with the user message it answers.
+    /// </summary>
+    private async Task<bool> CatchUpAsync(string messageId, long afterSeq, CancellationToken cancellationToken, bool withUserMessage = false)
+    {
+        var progress = _replies.GetValueOrDefault(messageId);
+        var start = progress is null ? "-" : "(" + RedisReplyKeys.EntryId(progress.N);
+        var entries = await _redis.XRangeAsync(RedisReplyKeys.Stream(messageId), start, "+", null, cancellationToken);
+        foreach (var entry in entries.Select(RedisReplyFormat.Parse))
+        {
+            if (withUserMessage && entry is { Frame: StartFrame started, UserMessage: { } user }
+                && !_observer.TryDeliver(new UserFrame(started.ConversationId, user.Id, messageId, user.Content)))
+            {
+                return false;
+            }
+
+            var skip = entry.Frame is ChunkFrame chunk && chunk.Seq <= afterSeq;
+            if (skip)
+            {
+                Track(messageId, entry.N);
+            }
+            else if (!Deliver(messageId, entry.N, entry.Frame))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool Deliver(string messageId, long n, ServerFrame frame)
+    {
+        var progress = Track(messageId, n);
+        progress.Ended |= frame is EndFrame;
+        return _observer.TryDeliver(frame);
+    }
+
+    private Progress Track(string messageId, long n)
+    {
+        if (!_replies.TryGetValue(messageId, out var progress))
+        {
+            _replies[messageId] = progress = new Progress();
+        }
+
+        progress.N = n;
+        progress.LastHeard = _timeProvider.GetUtcNow();
+        return progress;
+    }
+
+    /// <summary>For each reply still open here: is its producer alive? If not, finish it (or say it is lost).</summary>
+    private async Task CheckLeasesAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (messageId, progress) in _replies.Where(r => !r.Value.Ended).ToList())
+        {
+            try
+            {
+                if (await _redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null)
+                {
+                    progress.LastHeard = _timeProvider.GetUtcNow();
+                    continue;
+                }
+
+                // The end may be stored already (its publish lost); else the producer is gone.
+                await CatchUpAsync(messageId, 0, cancellationToken);
+                if (progress.Ended)
+                {
+                    continue;
+                }
+
+                if (await _broker.FinalizeIfUnfinishedAsync(messageId, cancellationToken) == RedisReplyBroker.Finalized.Missing)
+                {
+                    // Nothing left in Redis (a restart without persistence): end it here so nobody waits forever.
+                    Deliver(messageId, long.MaxValue, new EndFrame(_request.ConversationId, messageId, null, FinishReasons.Interrupted, null));
+                    continue;
+                }
+
+                await CatchUpAsync(messageId, 0, cancellationToken);
+            }
+            catch (RedisException)
+            {
+                // Redis is away: check again later.
+            }
+        }
+    }
+
+    private sealed class Progress
+    {
+        /// <summary>The last frame delivered (its entry number).</summary>
+        public long N { get; set; }
+
+        public bool Ended { get; set; }
+
+        public DateTimeOffset LastHeard { get; set; }
+    }
+}

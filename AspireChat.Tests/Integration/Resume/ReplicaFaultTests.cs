@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+using AspireChat.Tests.Fixtures;
+
+namespace AspireChat.Tests.Integration.Resume;
+
+/// <summary>What goes wrong between replicas: a producer dies, Redis restarts, a client stops reading.</summary>
+public sealed class ReplicaFaultTests(ReplicasFixture replicas) : IClassFixture<ReplicasFixture>
+{
+    [Fact]
+    public async Task KillingTheProducingInstanceEndsTheReplyAsInterruptedForWatchersElsewhereAndKeepsThePartialText()
+    {
+        var owner = ReplicasFixture.NewOwner();
+        await using var doomed = await ReplicasFixture.StartInstanceAsync(replicas.Redis, tokensPerSecond: 20);
+        await using var producer = await ChatSocketClient.ConnectAsync(doomed.BaseAddress, owner);
+        await producer.SendMessageAsync("Tell me something.");
+        var start = await producer.ReceiveTypeAsync("start");
+        var conversationId = (string)start["conversationId"]!;
+        await using var watcher = await ChatSocketClient.ConnectAsync(replicas.B.BaseAddress, owner);
+        await watcher.SendAsync(new { type = "resume", conversationId, messageId = (string)start["messageId"]!, lastSeq = 0 });
+        List<JsonObject> frames = [await watcher.ReceiveTypeAsync("start")];
+        while (frames.Count < 4)
+        {
+            frames.Add(await watcher.ReceiveTypeAsync("chunk"));
+        }
+
+        await doomed.KillAsync();
+        var sinceKill = Stopwatch.StartNew();
+        frames.AddRange(await watcher.ReceiveReplyAsync(TimeSpan.FromSeconds(10)));
+        sinceKill.Stop();
+
+        Assert.Equal("end", (string?)frames[^1]["type"]);
+        Assert.Equal("interrupted", (string?)frames[^1]["finishReason"]);
+        Assert.True(sinceKill.Elapsed < ReplicasFixture.Lease * 3, $"The end came {sinceKill.ElapsedMilliseconds} ms after the kill; the lease is {ReplicasFixture.Lease.TotalMilliseconds} ms.");
+        Assert.Equal(ChatSocketClient.TextOf(frames), await ReplicaResumeTests.SavedReplyAsync(replicas.B, owner, conversationId, "interrupted"));
+        // The conversation is free again.
+        await watcher.SendMessageAsync("Are you back?", conversationId);
+        var next = await watcher.ReceiveReplyAsync();
+        Assert.Equal("stop", (string?)next[^1]["finishReason"]);
+    }
+
+    [Fact]
+    public async Task RedisRestartingMidReplyLosesNothingForTheClientTheWatcherElsewhereOrHistory()
+    {
+        await using var redis = await RedisServer.StartAsync(new RedisServerOptions { Persistent = true });
+        await using var a = await ReplicasFixture.StartInstanceAsync(redis, tokensPerSecond: 30);
+        await using var b = await ReplicasFixture.StartInstanceAsync(redis, tokensPerSecond: 30);
+        var owner = ReplicasFixture.NewOwner();
+        await using var client = await ChatSocketClient.ConnectAsync(a.BaseAddress, owner);
+        await client.SendMessageAsync("Tell me something.");
+        List<JsonObject> sent = [await client.ReceiveTypeAsync("start")];
+        var conversationId = (string)sent[0]["conversationId"]!;
+        await using var watcher = await ChatSocketClient.ConnectAsync(b.BaseAddress, owner);
+        await watcher.SendAsync(new { type = "resume", conversationId, messageId = (string)sent[0]["messageId"]!, lastSeq = 0 });
+        List<JsonObject> seen = [await watcher.ReceiveTypeAsync("start")];
+        sent.Add(await client.ReceiveTypeAsync("chunk"));
+        seen.Add(await watcher.ReceiveTypeAsync("chunk"));
+
+        await redis.KillAsync();
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await redis.StartAsync();
+        sent.AddRange(await client.ReceiveReplyAsync());
+        seen.AddRange(await watcher.ReceiveReplyAsync());
+
+        Assert.Equal("stop", (string?)sent[^1]["finishReason"]);
+        Assert.Equal("stop", (string?)seen[^1]["finishReason"]);
+        Assert.DoesNotContain("error", ChatSocketClient.TypesOf(sent));
+        Assert.Equal(ChatSocketClient.TextOf(sent), ChatSocketClient.TextOf(seen));
+        Assert.Equal(ChatSocketClient.TextOf(sent), await ReplicaResumeTests.SavedReplyAsync(b, owner, conversationId, "stop"));
+    }
+
+    [Fact]
+    public async Task AWatcherThatStopsReadingIsDroppedAndDoesNotHoldUpTheTabThatReads()
+    {
+        var owner = ReplicasFixture.NewOwner();
+        await using var fast = await ReplicasFixture.StartInstanceAsync(replicas.Redis, tokensPerSecond: 0, maxQueuedFrames: 100_000);
+        await using var reader = await ChatSocketClient.ConnectAsync(fast.BaseAddress, owner);
+        await reader.SendMessageAsync("Hi.");
+        var first = await reader.ReceiveReplyAsync();
+        var conversationId = (string)first[0]["conversationId"]!;
+        await using var stalled = await ChatSocketClient.ConnectAsync(replicas.B.BaseAddress, owner);
+        await stalled.SendAsync(new { type = "resume", conversationId, messageId = (string)first[0]["messageId"]!, lastSeq = (long)first[^2]["seq"]! });
+        Assert.Equal(["start", "end"], ChatSocketClient.TypesOf([await stalled.ReceiveAsync() ?? [], await stalled.ReceiveAsync() ?? []]));
+
+        // The offline model quotes the message: each reply is thousands of chunks, far more than socket buffers and the 256-frame queue hold.
+        var longMessage = string.Join(' ', Enumerable.Repeat("word", 5_000));
+        var received = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            await reader.SendMessageAsync(longMessage, conversationId);
+            var reply = await reader.ReceiveReplyAsync();
+            Assert.Equal("stop", (string?)reply[^1]["finishReason"]);
+            received += reply.Count + 1;
+        }
+
+        var delivered = 0;
+        var closed = false;
+        try
+        {
+            while (await stalled.ReceiveAsync(TimeSpan.FromSeconds(5)) is not null)
+            {
+                delivered++;
+            }
+
+            closed = true;
+        }
+        catch (WebSocketException)
+        {
+            closed = true;
+        }
+
+        Assert.True(closed, "The server kept the stalled socket open.");
+        Assert.True(delivered < received, $"The stalled watcher still got all {received} frames.");
+    }
+}

@@ -1,0 +1,153 @@
+using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Redis;
+using AspireChat.Tests.Fakes;
+using AspireChat.Tests.Integration.Redis;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AspireChat.Tests.Integration.Resume;
+
+/// <summary>
+/// Resume against the reply broker in process: the in-memory broker, and the Redis broker on a real
+/// redis-server. The same behaviour is asserted of both.
+/// </summary>
+public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<SharedRedisServer>, IAsyncDisposable
+{
+    private readonly List<RedisClient> _clients = [];
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> Brokers => ["memory", "redis"];
+
+    [Theory]
+    [MemberData(nameof(Brokers))]
+    public async Task ReconnectingAtRandomPointsHundredsOfTimesNeverLosesNorRepeatsAChunk(string kind)
+    {
+        await using var chat = Harness(kind);
+        var tokens = Enumerable.Range(0, 900).Select(i => $"t{i} ").ToList();
+        var (reply, first) = chat.Send("Count for me.");
+        var start = await first.NextAsync<StartFrame>();
+
+        var producing = Task.Run(async () =>
+        {
+            foreach (var token in tokens)
+            {
+                chat.Model.Say(token);
+                await Task.Delay(TimeSpan.FromTicks(2_000), Token);
+            }
+
+            chat.Model.Finish();
+            chat.Model.End();
+        }, Token);
+        var watcher = new ReconnectingWatcher(chat.Broker, ChatHarness.Owner, start.ConversationId, start.MessageId, new Random(kind.Length));
+        var end = await watcher.FollowAsync(reconnectChance: 0.3, Token);
+        await producing;
+
+        Assert.Equal(FinishReasons.Stop, end.FinishReason);
+        Assert.Equal(string.Concat(tokens), watcher.Text);
+        Assert.True(watcher.Reconnects >= 200, $"Only {watcher.Reconnects} reconnects happened.");
+        // A reply resumed after its end replays exactly what was missed, then the end.
+        var late = new ReconnectingWatcher(chat.Broker, ChatHarness.Owner, start.ConversationId, start.MessageId, new Random(1));
+        Assert.Equal(FinishReasons.Stop, (await late.FollowAsync(reconnectChance: 0.05, Token)).FinishReason);
+        Assert.Equal(string.Concat(tokens), late.Text);
+        Assert.Equal(reply.Seq, late.LastSeq);
+    }
+
+    [Theory]
+    [MemberData(nameof(Brokers))]
+    public async Task ResumeWithAFutureSeqAnUnknownReplyOrAnotherOwnersConversationIsRefusedWithoutData(string kind)
+    {
+        await using var chat = Harness(kind);
+        chat.Model.Say("secret ", "text");
+        chat.Model.End();
+        var (_, observer) = chat.Send("Mine.");
+        var frames = await observer.UntilEndAsync();
+        var start = Assert.IsType<StartFrame>(frames[0]);
+        // The producer stores the end just after its own clients got it.
+        var stored = new ReconnectingWatcher(chat.Broker, ChatHarness.Owner, start.ConversationId, start.MessageId, new Random(0));
+        await stored.FollowAsync(reconnectChance: 0, Token);
+
+        async Task<(ErrorFrame? Error, RecordingObserver Seen)> ResumeAsync(string owner, string conversationId, string? messageId, long lastSeq)
+        {
+            var seen = new RecordingObserver();
+            var (watch, error) = await chat.Broker.WatchAsync(new WatchRequest(owner, conversationId, messageId, lastSeq, "x"), seen, Token);
+            if (watch is not null)
+            {
+                await watch.DisposeAsync();
+            }
+
+            return (error, seen);
+        }
+
+        var future = await ResumeAsync(ChatHarness.Owner, start.ConversationId, start.MessageId, 3);
+        var unknown = await ResumeAsync(ChatHarness.Owner, start.ConversationId, ConversationIds.New(), 0);
+        var strangerByReply = await ResumeAsync("owner-b", start.ConversationId, start.MessageId, 0);
+        var strangerByConversation = await ResumeAsync("owner-b", start.ConversationId, null, 0);
+        var wrongConversation = await ResumeAsync(ChatHarness.Owner, ConversationIds.New(), start.MessageId, 0);
+
+        Assert.Equal(ErrorCodes.InvalidSeq, future.Error?.Code);
+        Assert.Equal(ErrorCodes.NotFound, unknown.Error?.Code);
+        Assert.Equal(ErrorCodes.NotFound, strangerByReply.Error?.Code);
+        Assert.Equal(ErrorCodes.NotFound, strangerByConversation.Error?.Code);
+        Assert.Equal(ErrorCodes.NotFound, wrongConversation.Error?.Code);
+        Assert.Equal(strangerByReply.Error?.Message, unknown.Error?.Message);
+        Assert.All([future, unknown, strangerByReply, strangerByConversation, wrongConversation], r => Assert.Empty(r.Seen.All));
+        // The right seq still works: the last chunk is 2, so 2 gives the start and the end only.
+        var exact = await ResumeAsync(ChatHarness.Owner, start.ConversationId, start.MessageId, 2);
+        Assert.Null(exact.Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Brokers))]
+    public async Task ASecondTabWatchingTheConversationSeesTheUserMessageAndTheWholeReplyLive(string kind)
+    {
+        await using var chat = Harness(kind);
+        chat.Model.Say("first");
+        chat.Model.End();
+        var (_, one) = chat.Send("One.");
+        var conversationId = Assert.IsType<StartFrame>((await one.UntilEndAsync())[0]).ConversationId;
+        var tab = new RecordingObserver();
+        var (watch, error) = await chat.Broker.WatchAsync(new WatchRequest(ChatHarness.Owner, conversationId, null, 0, "tab-2"), tab, Token);
+        Assert.Null(error);
+
+        await using (watch)
+        {
+            chat.Model.Say("Hel", "lo");
+            chat.Model.End();
+            var (_, sender) = chat.Send("Two.", conversationId, id: "c-2");
+            var sent = await sender.UntilEndAsync();
+            var user = await tab.NextAsync<UserFrame>();
+            var seen = await tab.UntilEndAsync();
+
+            Assert.Equal(("c-2", "Two."), (user.Id, user.Content));
+            Assert.Equal(sent.OfType<StartFrame>().Single().MessageId, user.MessageId);
+            Assert.Equal(["Hel", "lo"], seen.OfType<ChunkFrame>().Select(c => c.Content));
+            Assert.Equal(sent.OfType<ChunkFrame>().Select(c => c.Seq), seen.OfType<ChunkFrame>().Select(c => c.Seq));
+            Assert.IsType<EndFrame>(seen[^1]);
+        }
+
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    private ChatHarness Harness(string kind)
+    {
+        if (kind == "memory")
+        {
+            return new ChatHarness();
+        }
+
+        var redis = TestRedis.Client(redisServer.Server.ConnectionString);
+        _clients.Add(redis);
+        var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
+        return new ChatHarness(store, broker: _ => new RedisReplyBroker(redis, store, Options.Create(new ReplyBrokerOptions()), TimeProvider.System, NullLogger<RedisReplyBroker>.Instance));
+    }
+}
