@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using AspireChat.ChatApi.Conversations;
 
 namespace AspireChat.ChatApi.Chat;
 
 /// <summary>
 /// The reply span and the streaming metrics, named after the OpenTelemetry GenAI semantic
-/// conventions. The model call's own span and its duration and token metrics come from the model
-/// client (the OpenAI SDK, or the offline model, which mimics it).
+/// conventions. The OpenAI SDK does not instrument its streaming calls, so the model call's
+/// duration and token metrics are recorded here too, the same way for every provider.
 /// </summary>
 public static class ChatTelemetry
 {
@@ -28,6 +29,14 @@ public static class ChatTelemetry
     public static readonly UpDownCounter<long> OpenConnections = s_meter.CreateUpDownCounter<long>(
         "aspirechat.websocket.connections", "{connection}", "Open WebSocket connections.");
 
+    public static readonly Histogram<double> OperationDuration = s_meter.CreateHistogram(
+        "gen_ai.client.operation.duration", "s", "Duration of one model call, from the request to the end of its stream.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] });
+
+    public static readonly Histogram<long> TokensUsed = s_meter.CreateHistogram(
+        "gen_ai.client.token.usage", "{token}", "Input and output tokens of one model call.",
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864] });
+
     public static readonly Histogram<double> ReplyDuration = s_meter.CreateHistogram<double>(
         "aspirechat.reply.duration", "s", "Time from a user message to the end of its reply.");
 
@@ -39,6 +48,23 @@ public static class ChatTelemetry
         activity?.SetTag("gen_ai.operation.name", "chat");
         activity?.SetTag("gen_ai.request.model", model);
         return activity;
+    }
+
+    /// <summary>One model call's <c>gen_ai.client.operation.duration</c> and, when the model reported it, its token usage.</summary>
+    public static void RecordModelCall(TimeSpan duration, string? provider, string model, TokenUsage? usage, Exception? failure)
+    {
+        var tags = new TagList { { "gen_ai.operation.name", "chat" }, { "gen_ai.provider.name", provider }, { "gen_ai.request.model", model } };
+        if (failure is not null)
+        {
+            tags.Add("error.type", failure.GetType().FullName);
+        }
+
+        OperationDuration.Record(duration.TotalSeconds, tags);
+        if (usage is not null)
+        {
+            TokensUsed.Record(usage.InputTokens, [.. tags, new("gen_ai.token.type", "input")]);
+            TokensUsed.Record(usage.OutputTokens, [.. tags, new("gen_ai.token.type", "output")]);
+        }
     }
 
     /// <summary>Span event names.</summary>

@@ -32,6 +32,7 @@ public sealed class StreamingChatNode(
     : AsyncNode<ChatTurn, ChatPrompt, ChatReply>(modelOptions.Value.MaxAttempts, modelOptions.Value.RetryWait)
 {
     private readonly string _modelName = model.GetService<ChatClientMetadata>()?.DefaultModelId ?? modelOptions.Value.Name;
+    private readonly string? _providerName = model.GetService<ChatClientMetadata>()?.ProviderName;
 
     protected override async Task<ChatPrompt> PrepAsync(ChatTurn turn, CancellationToken cancellationToken)
     {
@@ -60,6 +61,8 @@ public sealed class StreamingChatNode(
         var options = new ChatOptions { ModelId = modelOptions.Value.Name, MaxOutputTokens = modelOptions.Value.MaxOutputTokens };
         string? finishReason = null;
         TokenUsage? usage = null;
+        var started = timeProvider.GetTimestamp();
+        Exception? failure = null;
         try
         {
             await foreach (var update in model.GetStreamingResponseAsync(prompt.Messages, options, call.Token))
@@ -83,12 +86,24 @@ public sealed class StreamingChatNode(
         catch (OperationCanceledException) when (call.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             var timeout = new TimeoutException($"The model sent nothing for {idleTimeout.TotalSeconds:0.#} s.");
+            failure = timeout;
             return reply.Seq > 0 ? new ChatReply(reply.Text, FinishReasons.Error, usage, timeout) : throw timeout;
         }
         catch (Exception exception) when (reply.Seq > 0 && !cancellationToken.IsCancellationRequested)
         {
             // The client already has part of the reply: a retry would repeat it, so keep what came.
+            failure = exception;
             return new ChatReply(reply.Text, FinishReasons.Error, usage, exception);
+        }
+        catch (Exception exception)
+        {
+            failure = exception;
+            throw;
+        }
+        finally
+        {
+            // One record per model call, retries included, as the GenAI conventions count operations.
+            ChatTelemetry.RecordModelCall(timeProvider.GetElapsedTime(started), _providerName, _modelName, usage, failure);
         }
     }
 

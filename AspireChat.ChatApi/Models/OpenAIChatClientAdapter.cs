@@ -9,7 +9,8 @@ namespace AspireChat.ChatApi.Models;
 /// <summary>
 /// <see cref="IChatClient"/> over the official OpenAI SDK's <see cref="ChatClient"/>
 /// (Microsoft.Extensions.AI.OpenAI, which does this, does not restore here). Serves any
-/// OpenAI-compatible endpoint. The SDK emits its own gen_ai spans and metrics.
+/// OpenAI-compatible endpoint. The SDK does not instrument streaming calls; the reply span and
+/// ChatTelemetry's GenAI metrics cover them.
 /// </summary>
 public sealed class OpenAIChatClientAdapter(ChatClient chatClient, string modelName, Uri? endpoint) : IChatClient
 {

@@ -65,7 +65,7 @@ public sealed class ChatApiProcessTests
             Assert.Equal("too_many_connections", (string?)(await refused.ReceiveTypeAsync("error"))["code"]);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             await Task.Delay(500);

@@ -1,0 +1,49 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+
+namespace AspireChat.Tests.AppHost;
+
+/// <summary>
+/// The AppHost's model parameters (ModelParameters.cs), read from its application model without
+/// starting anything, so no container runtime is needed: with no key nothing asks for one, and
+/// opting in declares the key as a secret.
+/// </summary>
+public sealed class ModelParametersTests
+{
+    [Fact]
+    public async Task WithoutAKeyThereIsNoOpenAIParameterToAskFor()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(cancellationToken);
+        if (appHost.Configuration["Parameters:openai-api-key"] is not null)
+        {
+            Assert.Skip("This machine has an OpenAI key configured for the AppHost (user secrets or environment), so it runs OpenAI.");
+        }
+
+        Assert.DoesNotContain(appHost.Resources.OfType<ParameterResource>(), p => p.Name.StartsWith("openai", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Parameters:openai-api-key=sk-test")]
+    [InlineData("UseOpenAI=true")]
+    public async Task OptingInDeclaresTheKeyAsASecretNextToTheModel(string setting)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>([setting], cancellationToken);
+
+        var parameters = appHost.Resources.OfType<ParameterResource>().ToDictionary(p => p.Name);
+        Assert.True(parameters["openai-api-key"].Secret);
+        Assert.False(parameters["openai-model"].Secret);
+    }
+
+    [Fact]
+    public async Task AnEndpointIsAParameterOnlyWhenOneIsConfigured()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(
+            ["Parameters:openai-api-key=sk-test", "Parameters:openai-endpoint=http://localhost:11434/v1/"],
+            cancellationToken);
+
+        Assert.Contains(appHost.Resources.OfType<ParameterResource>(), p => p.Name == "openai-endpoint");
+    }
+}

@@ -1,0 +1,145 @@
+using System.Net.Http.Json;
+using AspireChat.Tests.Fixtures;
+using AspireChat.Tests.Fixtures.Otlp;
+
+namespace AspireChat.Tests.Contract;
+
+/// <summary>
+/// Issue 5's trace contract, tested without Aspire: one user message sent through Web's /ws, with a
+/// browser's traceparent, is one connected trace at the OTLP endpoint Aspire names, from both services:
+/// Web's hop, ChatApi's GenAI reply span, the OpenAI SDK's call and its HTTP request to the model,
+/// and the Redis commands that stored the turn; over both OTLP protocols, with the API key header.
+/// </summary>
+public sealed class ChatTraceContractTests
+{
+    private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(20);
+    private static readonly string[] StaticAndProbePaths = ["/", "/js/app.js", "/css/app.css", "/health", "/alive"];
+
+    [Theory]
+    [InlineData("grpc", false)]
+    [InlineData("http/protobuf", false)]
+    [InlineData("grpc", true)]
+    public async Task OneMessageThroughWebIsOneConnectedTraceFromTheBrowserToTheModel(string protocol, bool redisTls)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var password = Guid.NewGuid().ToString("N");
+        await using var redis = await RedisServer.StartAsync(new RedisServerOptions { Password = password, Tls = redisTls });
+        using var trusted = redisTls ? await TrustedCertificates.FromServerAsync(redis.Port, cancellationToken) : null;
+        // As Aspire writes them: the endpoint's host and port, the password, ssl=true for a TLS endpoint.
+        var cache = $"localhost:{redis.Port},password={password}" + (redisTls ? ",ssl=true" : "");
+        var trust = trusted is null ? null : new Dictionary<string, string?> { ["SSL_CERT_DIR"] = trusted.CertificateDirectory };
+        await using var app = await ContractApp.StartAsync(protocol, cache, trust, cancellationToken);
+        var browser = BrowserTrace.New();
+        using (var page = new HttpClient { BaseAddress = app.Web.BaseAddress })
+        {
+            // What a browser loads first: the page and a module (static files), and the probes' endpoint.
+            foreach (var path in StaticAndProbePaths)
+            {
+                using var response = await page.GetAsync(path, cancellationToken);
+                Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}.");
+            }
+        }
+
+        var client = new WebSocketChat(app.Web.BaseAddress);
+        var reply = await client.SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
+
+        var spans = await WaitForTraceAsync(app, browser, cancellationToken);
+        var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
+        TraceAssert.Connected(trace, browser.SpanId);
+
+        var hop = Assert.Single(trace, s => s.Name == "ws message");
+        Assert.Equal("web", hop.ServiceName);
+        Assert.Equal(browser.SpanId, hop.ParentSpanId);
+
+        var chat = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == $"chat {ContractApp.ModelName}");
+        Assert.Equal("chatapi", chat.ServiceName);
+        Assert.Equal(hop.SpanId, chat.ParentSpanId);
+        Assert.Equal("chat", chat.Attribute("gen_ai.operation.name"));
+        Assert.Equal("openai", chat.Attribute("gen_ai.provider.name"));
+        Assert.Equal(ContractApp.ModelName, chat.Attribute("gen_ai.request.model"));
+        Assert.Equal(reply.ConversationId, chat.Attribute("gen_ai.conversation.id"));
+        Assert.Equal(new object?[] { "stop" }, chat.Attribute("gen_ai.response.finish_reasons"));
+        Assert.IsType<long>(chat.Attribute("gen_ai.usage.input_tokens"));
+        Assert.Equal(8L, chat.Attribute("gen_ai.usage.output_tokens"));
+        var timeToFirstChunk = Assert.IsType<double>(chat.Attribute("gen_ai.response.time_to_first_chunk"));
+        Assert.InRange(timeToFirstChunk, 0.0, chat.Duration.TotalSeconds);
+        Assert.Contains(chat.Events, e => e.Name == "gen_ai.first_chunk");
+
+        // The model call under the reply. OpenAI SDK 2.15 instruments ChatClient but not its streaming
+        // methods, so the reply span is the call's GenAI span and the HTTP request to the model is under it;
+        // should the SDK ever add its own span, it must sit under the reply too.
+        var http = Assert.Single(trace, s => s.Kind == OtlpSpanKind.Client && s.ScopeName == "System.Net.Http");
+        Assert.Equal(chat.SpanId, http.ParentSpanId);
+        Assert.Equal((long)app.Model.BaseAddress.Port, http.Attribute("server.port"));
+        Assert.All(trace.Where(s => s.ScopeName.StartsWith("OpenAI", StringComparison.Ordinal)), s => Assert.True(TraceAssert.IsDescendant(trace, s, chat.SpanId), $"{s} is not under the reply span."));
+
+        // Sending the reply's frames over the WebSocket, under the reply.
+        var send = Assert.Single(trace, s => s.Name == "ws send");
+        Assert.Equal(chat.SpanId, send.ParentSpanId);
+
+        // The Redis commands that stored the turn, under the reply.
+        var commands = trace.Where(s => s.ScopeName == "AspireChat.Redis").ToList();
+        Assert.NotEmpty(commands);
+        Assert.All(commands, c =>
+        {
+            Assert.Equal("redis", c.Attribute("db.system.name"));
+            Assert.Equal((long)redis.Port, c.Attribute("server.port"));
+            Assert.True(TraceAssert.IsDescendant(trace, c, chat.SpanId), $"{c} is not under the reply span.");
+        });
+
+        // The turn is in Redis: ChatApi reads it back with the same owner.
+        using (var chatApi = client.CreateHttpClient(app.ChatApi.BaseAddress))
+        {
+            var conversation = System.Text.Json.Nodes.JsonNode.Parse(await chatApi.GetStringAsync($"/api/conversations/{reply.ConversationId}", cancellationToken))!;
+            var messages = conversation["messages"]!.AsArray();
+            Assert.Equal(new[] { "Hello, trace!", reply.Text }, messages.Select(m => (string)m!["content"]!));
+        }
+
+        Assert.Equal(new[] { "chatapi", "web" }, trace.Select(s => s.ServiceName).Distinct().Order());
+        Assert.All(app.Otlp.Requests, r => Assert.Equal(AspireEnvironment.OtlpApiKey, r.Headers["x-otlp-api-key"]));
+        Assert.All(app.Otlp.Requests, r => Assert.Equal(protocol, r.Protocol));
+        // Health checks and static files are left out of traces, in both services.
+        Assert.DoesNotContain(spans, s => s.Attribute("url.path") is string path && (StaticAndProbePaths.Contains(path) || path == "/index.html"));
+        TraceDocs.WriteIfAsked(trace, $"One chat message: browser → web → chatapi → model, Redis{(redisTls ? " over TLS" : "")} (OTLP {protocol})");
+    }
+
+    [Fact]
+    public async Task TheStreamingFallbackThroughWebContinuesTheBrowsersTraceparentHeader()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var app = await ContractApp.StartAsync("grpc", cacheConnectionString: null, chatApiEnvironment: null, cancellationToken);
+        var browser = BrowserTrace.New();
+        var chat = new WebSocketChat(app.Web.BaseAddress);
+        using var http = chat.CreateHttpClient();
+
+        // POST /api/chat as the page sends it when WebSockets are blocked: the trace context in the header.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { content = "Hello over SSE" }) };
+        request.Headers.Add("traceparent", browser.Traceparent);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var events = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.Contains("event: end", events, StringComparison.Ordinal);
+
+        var spans = await WaitForTraceAsync(app, browser, cancellationToken);
+        var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
+        TraceAssert.Connected(trace, browser.SpanId);
+        var webServer = Assert.Single(trace, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server);
+        Assert.Equal(browser.SpanId, webServer.ParentSpanId);
+        var reply = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == $"chat {ContractApp.ModelName}");
+        Assert.True(TraceAssert.IsDescendant(trace, reply, webServer.SpanId), $"The reply span is not under web's request span.{Environment.NewLine}{TraceAssert.Describe(trace)}");
+        Assert.Contains(trace, s => s.ServiceName == "chatapi" && s.Kind == OtlpSpanKind.Server && s.Attribute("http.route") is "/api/chat");
+    }
+
+    private static async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(ContractApp app, BrowserTrace browser, CancellationToken cancellationToken)
+    {
+        // Done when the reply span and Web's hop have arrived and a further export interval brought nothing new.
+        var spans = await app.Otlp.WaitForSpansAsync(
+            s => s.Any(span => span.TraceId == browser.TraceId && span.ScopeName == "AspireChat.Chat")
+                && s.Any(span => span.TraceId == browser.TraceId && span.ServiceName == "web"),
+            ExportTimeout,
+            cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+        spans = app.Otlp.Spans;
+        Assert.True(spans.Any(s => s.TraceId == browser.TraceId), $"No span of the browser's trace arrived.{Environment.NewLine}{app.Output}");
+        return spans;
+    }
+}
