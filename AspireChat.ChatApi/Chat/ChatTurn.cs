@@ -29,6 +29,9 @@ public sealed class ChatTurn(string ownerId, string? conversationId, string cont
     /// <summary>Completes once the reply broker has carried the whole reply (set by prep).</summary>
     public Task Published { get; set; } = Task.CompletedTask;
 
+    /// <summary>Called by post just before <c>end</c>: a client may send its next message the moment it sees <c>end</c>.</summary>
+    public Action<ChatTurn>? ReleaseConversation { get; init; }
+
     /// <summary>Called by prep once a new conversation exists, so it is guarded like any other.</summary>
     public Action<ChatTurn>? ConversationCreated { get; init; }
 

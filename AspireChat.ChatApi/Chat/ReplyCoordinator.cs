@@ -47,6 +47,7 @@ public sealed class ReplyCoordinator(
         var turn = new ChatTurn(request.OwnerId, request.ConversationId, request.Content, request.ClientMessageId, request.Traceparent, timeProvider.GetUtcNow())
         {
             ConversationCreated = created => _streaming.TryAdd(created.ConversationId!, created),
+            ReleaseConversation = Release,
             OriginId = request.OriginId,
         };
         turn.Reply.Attach(observer);
@@ -163,6 +164,14 @@ public sealed class ReplyCoordinator(
         await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
+    private void Release(ChatTurn turn)
+    {
+        if (turn.ConversationId is { } conversationId)
+        {
+            _streaming.TryRemove(new KeyValuePair<string, ChatTurn>(conversationId, turn));
+        }
+    }
+
     public void Dispose()
     {
         _disposed = true;
@@ -205,10 +214,7 @@ public sealed class ReplyCoordinator(
         {
             ChatTelemetry.ActiveReplies.Add(-1);
             ChatTelemetry.ReplyDuration.Record(timeProvider.GetElapsedTime(started).TotalSeconds);
-            if (turn.ConversationId is { } conversationId)
-            {
-                _streaming.TryRemove(new KeyValuePair<string, ChatTurn>(conversationId, turn));
-            }
+            Release(turn);
 
             // The conversation takes the next message now; watchers elsewhere still get this reply's
             // last frames from the broker, and a shutdown waits for them.

@@ -132,6 +132,7 @@ public sealed class StreamingChatNode(
         }
 
         RecordEnd(reply.Activity, result);
+        turn.ReleaseConversation?.Invoke(turn);
         reply.End(result.FinishReason, result.Usage);
         return null;
     }

@@ -199,6 +199,22 @@ public sealed class StreamingChatNodeTests
     }
 
     [Fact]
+    public async Task TheNextMessageSentTheMomentTheEndArrivesIsTaken()
+    {
+        await using var chat = new ChatHarness();
+        var conversationId = (string?)null;
+        for (var turn = 0; turn < 25; turn++)
+        {
+            chat.Model.Say($"reply {turn}");
+            chat.Model.End();
+            var frames = await chat.Send($"message {turn}", conversationId).Observer.UntilEndAsync();
+
+            Assert.IsType<EndFrame>(frames[^1]);
+            conversationId ??= ((EndFrame)frames[^1]).ConversationId;
+        }
+    }
+
+    [Fact]
     public async Task AnotherOwnersConversationLooksExactlyLikeAMissingOne()
     {
         await using var chat = new ChatHarness();
