@@ -83,7 +83,14 @@ public sealed class StreamingChatNode(
                 }
 
                 finishReason = update.FinishReason is { } reason ? ToFinishReason(reason) : finishReason;
-                usage = update.Contents.OfType<UsageContent>().Select(u => ToTokenUsage(u.Details)).LastOrDefault() ?? usage;
+                // Indexed, not LINQ: this runs once per token.
+                for (var i = 0; i < update.Contents.Count; i++)
+                {
+                    if (update.Contents[i] is UsageContent reported)
+                    {
+                        usage = ToTokenUsage(reported.Details);
+                    }
+                }
             }
 
             return new ChatReply(reply.Text, finishReason ?? FinishReasons.Stop, usage);

@@ -318,7 +318,10 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                 writer.Reset(buffer);
                 JsonSerializer.Serialize(writer, frame, ProtocolJsonContext.Default.ServerFrame);
                 TraceSend(frame);
-                ChatTelemetry.Chunks.Add(frame is ChunkFrame ? 1 : 0);
+                if (frame is ChunkFrame)
+                {
+                    ChatTelemetry.Chunks.Add(1);
+                }
                 await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
 
