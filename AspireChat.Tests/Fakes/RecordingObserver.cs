@@ -25,7 +25,7 @@ public sealed class RecordingObserver(bool accept = true) : IReplyObserver
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         var frame = await _frames.Reader.ReadAsync(cts.Token);
-        return Assert.IsType<T>(frame);
+        return Assert.IsAssignableFrom<T>(frame);
     }
 
     /// <summary>Reads frames until the end frame; returns them all (the end included).</summary>
