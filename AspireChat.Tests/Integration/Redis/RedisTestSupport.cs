@@ -55,6 +55,17 @@ internal static class TestRedis
             }
         }
     }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, for something the client does on its own reader.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, because);
+            await Task.Delay(20);
+        }
+    }
 }
 
 /// <summary>Keeps every log line, with its exception, so tests can look for what must never be logged.</summary>
