@@ -40,13 +40,22 @@ public static class ConversationsApi
     }
 
     public static async Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> GetConversationAsync(
-        string id, Owner owner, IConversationStore store, CancellationToken cancellationToken)
+        string id, Owner owner, IConversationStore store, IReplyBroker broker, CancellationToken cancellationToken)
     {
         try
         {
-            return ConversationIds.IsWellFormed(id) && await store.GetAsync(owner.Id, id, cancellationToken) is { } conversation
-                ? TypedResults.Ok(conversation)
-                : TypedResults.NotFound();
+            if (!ConversationIds.IsWellFormed(id) || await store.GetAsync(owner.Id, id, cancellationToken) is not { } conversation)
+            {
+                return TypedResults.NotFound();
+            }
+
+            // A reply whose instance died is saved (as interrupted) on first sight, not only when watched.
+            if (await broker.FinalizeAbandonedReplyAsync(id, cancellationToken))
+            {
+                conversation = await store.GetAsync(owner.Id, id, cancellationToken) ?? conversation;
+            }
+
+            return TypedResults.Ok(conversation);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

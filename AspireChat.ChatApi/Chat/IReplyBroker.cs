@@ -30,6 +30,13 @@ public interface IReplyBroker
     /// </summary>
     Task<(IAsyncDisposable? Watch, ErrorFrame? Error)> WatchAsync(WatchRequest request, IReplyObserver observer, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Ends the conversation's latest reply if its producer died and nobody has ended it yet (saved as
+    /// <c>interrupted</c>), so that a reader of history sees it without waiting for a watcher or the
+    /// next message. Returns whether history changed.
+    /// </summary>
+    Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken);
+
     /// <summary>Asks every instance to stop the reply streaming in the owner's conversation.</summary>
     Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken);
 

@@ -110,6 +110,9 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         return (watcher, null);
     }
 
+    // A producer here dies only with the process, and every reply it held in memory with it.
+    public Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) => Task.FromResult(false);
+
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void OnStopRequested(Action<string, string> stop)

@@ -112,6 +112,10 @@ public sealed class RedisReplyBroker(
         }
     }
 
+    public async Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) =>
+        await redis.GetAsync(RedisReplyKeys.Latest(conversationId), cancellationToken) is { } latest
+        && await FinalizeIfUnfinishedAsync(Encoding.UTF8.GetString(latest), cancellationToken) == Finalized.Now;
+
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
         redis.PublishAsync(RedisReplyKeys.StopChannel, $"{ownerId}\n{conversationId}", cancellationToken);
 

@@ -41,6 +41,42 @@ public sealed class ReplicaFaultTests(ReplicasFixture replicas) : IClassFixture<
     }
 
     [Fact]
+    public async Task AReplyWhoseInstanceDiedUnwatchedIsSavedAsInterruptedWhenItsConversationIsRead()
+    {
+        var owner = ReplicasFixture.NewOwner();
+        await using var doomed = await ReplicasFixture.StartInstanceAsync(replicas.Redis, tokensPerSecond: 20);
+        await using var producer = await ChatSocketClient.ConnectAsync(doomed.BaseAddress, owner);
+        await producer.SendMessageAsync("Tell me something.");
+        List<JsonObject> received = [await producer.ReceiveTypeAsync("start")];
+        while (received.Count < 4)
+        {
+            received.Add(await producer.ReceiveTypeAsync("chunk"));
+        }
+
+        // Nobody watches and nobody writes again: only reading the conversation can end the reply.
+        await doomed.KillAsync();
+        var conversationId = (string)received[0]["conversationId"]!;
+        var saved = await ReplicaResumeTests.SavedReplyAsync(replicas.B, owner, conversationId, "interrupted");
+
+        // The producer stored what it streamed a moment after sending it: what was saved and what
+        // its client saw are both the start of the one reply.
+        try
+        {
+            while (await producer.ReceiveAsync() is { } frame)
+            {
+                received.Add(frame);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The instance died under the socket: what arrived before is all there is.
+        }
+
+        var seen = ChatSocketClient.TextOf(received);
+        Assert.True(seen.StartsWith(saved, StringComparison.Ordinal) || saved.StartsWith(seen, StringComparison.Ordinal), $"Saved \"{saved}\" and seen \"{seen}\" differ.");
+    }
+
+    [Fact]
     public async Task RedisRestartingMidReplyLosesNothingForTheClientTheWatcherElsewhereOrHistory()
     {
         await using var redis = await RedisServer.StartAsync(new RedisServerOptions { Persistent = true });
