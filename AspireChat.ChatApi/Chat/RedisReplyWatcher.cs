@@ -10,7 +10,8 @@ namespace AspireChat.ChatApi.Chat;
 /// dropping those it already delivered: every frame exactly once, in order. A published frame that
 /// skips ahead (messages lost while the subscriber reconnected) makes it read the stream again.
 /// While a reply it follows is silent it checks the reply's lease; a lapsed lease means the
-/// producer died, and the reply is finalized as <c>interrupted</c>.
+/// producer died, and the reply is finalized as <c>interrupted</c>. Redis going away during the
+/// catch-up does not end the watch: the catch-up is finished once Redis answers.
 /// </summary>
 internal sealed class RedisReplyWatcher : IAsyncDisposable
 {
@@ -25,6 +26,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private IAsyncDisposable? _subscription;
     private Task _loop = Task.CompletedTask;
+    private bool _caughtUp;
 
     public RedisReplyWatcher(RedisReplyBroker broker, IRedisClient redis, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
     {
@@ -40,18 +42,15 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _subscription = await _redis.SubscribeAsync(RedisReplyKeys.Channel(_request.ConversationId), OnPublished, cancellationToken);
-        if (_request.MessageId is { } messageId)
+        try
         {
-            await CatchUpAsync(messageId, _request.LastSeq, cancellationToken);
+            await CatchUpOnStartAsync(cancellationToken);
+            _caughtUp = true;
         }
-
-        if (await _redis.GetAsync(RedisReplyKeys.Active(_request.ConversationId), cancellationToken) is { } active)
+        catch (RedisException)
         {
-            var activeId = System.Text.Encoding.UTF8.GetString(active);
-            if (!_replies.ContainsKey(activeId))
-            {
-                await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
-            }
+            // Redis went away in the middle of the catch-up, and the client may hold part of it already:
+            // the watch goes on, and finishes the catch-up once Redis answers, before anything live.
         }
 
         _loop = RunAsync(_disposed.Token);
@@ -84,10 +83,43 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>The reply the client names, after its last seq; then the reply streaming now, if it is another.</summary>
+    private async Task CatchUpOnStartAsync(CancellationToken cancellationToken)
+    {
+        // Safe to repeat: a catch-up goes on from the last frame it delivered.
+        if (_request.MessageId is { } messageId)
+        {
+            await CatchUpAsync(messageId, _request.LastSeq, cancellationToken);
+        }
+
+        if (await _redis.GetAsync(RedisReplyKeys.Active(_request.ConversationId), cancellationToken) is { } active)
+        {
+            var activeId = System.Text.Encoding.UTF8.GetString(active);
+            if (!_replies.ContainsKey(activeId))
+            {
+                await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
+            }
+        }
+    }
+
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         try
         {
+            for (var wait = TimeSpan.FromMilliseconds(100); !_caughtUp; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, _checkEvery.Ticks)))
+            {
+                await Task.Delay(wait, _timeProvider, cancellationToken);
+                try
+                {
+                    await CatchUpOnStartAsync(cancellationToken);
+                    _caughtUp = true;
+                }
+                catch (RedisException)
+                {
+                    // Still away: try again, less often.
+                }
+            }
+
             while (!cancellationToken.IsCancellationRequested)
             {
                 using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -149,6 +149,36 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         _ => null,
     };
 
+    [Fact]
+    public async Task AWatchWhoseCatchUpIsCutByRedisGoesOnOnceRedisAnswersAndMissesNothing()
+    {
+        FailOnceRedisClient? faulty = null;
+        await using var chat = Harness("redis", redis => faulty = new FailOnceRedisClient(redis));
+        chat.Model.Say("one ", "two ");
+        var (reply, asker) = chat.Send("Count.");
+        var start = await asker.NextAsync<StartFrame>();
+        await asker.NextAsync<ChunkFrame>();
+        await asker.NextAsync<ChunkFrame>();
+
+        // The watch has replayed the reply so far when the look for the conversation's live reply fails.
+        var active = RedisReplyKeys.Active(start.ConversationId);
+        faulty!.FailNext(c => c.Name == "GET" && System.Text.Encoding.UTF8.GetString(c.Arguments[0].Span) == active);
+        var tab = new RecordingObserver();
+        var (watch, error) = await chat.Broker.WatchAsync(new WatchRequest(ChatHarness.Owner, start.ConversationId, start.MessageId, 0, "tab"), tab, Token);
+        Assert.Null(error);
+        await using (watch)
+        {
+            chat.Model.Say("three");
+            chat.Model.End();
+            var frames = await tab.UntilEndAsync();
+
+            Assert.IsType<StartFrame>(frames[0]);
+            Assert.Equal([1L, 2L, 3L], frames.OfType<ChunkFrame>().Select(c => c.Seq));
+            Assert.Equal("one two three", string.Concat(frames.OfType<ChunkFrame>().Select(c => c.Content)));
+            Assert.Equal(reply.MessageId, Assert.IsType<EndFrame>(frames[^1]).MessageId);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)
@@ -157,7 +187,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
-    private ChatHarness Harness(string kind)
+    private ChatHarness Harness(string kind, Func<IRedisClient, IRedisClient>? brokersRedis = null)
     {
         if (kind == "memory")
         {
@@ -167,6 +197,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         var redis = TestRedis.Client(redisServer.Server.ConnectionString);
         _clients.Add(redis);
         var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
-        return new ChatHarness(store, broker: _ => new RedisReplyBroker(redis, store, Options.Create(new ReplyBrokerOptions()), TimeProvider.System, NullLogger<RedisReplyBroker>.Instance));
+        var broker = brokersRedis?.Invoke(redis) ?? redis;
+        return new ChatHarness(store, broker: _ => new RedisReplyBroker(broker, store, Options.Create(new ReplyBrokerOptions()), TimeProvider.System, NullLogger<RedisReplyBroker>.Instance));
     }
 }
