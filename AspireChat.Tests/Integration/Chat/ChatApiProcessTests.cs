@@ -52,8 +52,9 @@ public sealed class ChatApiProcessTests
     {
         await using var chatApi = await ServiceProcess.StartAsync("AspireChat.ChatApi", new Dictionary<string, string?>
         {
-            ["Chat__KeepAliveInterval"] = "00:00:01",
-            ["Chat__KeepAliveTimeout"] = "00:00:01",
+            // Wide enough that the dead peer still holds its slot when the second socket asks, on a loaded machine.
+            ["Chat__KeepAliveInterval"] = "00:00:05",
+            ["Chat__KeepAliveTimeout"] = "00:00:05",
             ["Chat__Limits__MaxConnectionsPerClient"] = "1",
         }, cancellationToken: TestContext.Current.CancellationToken);
         var cookie = "aspirechat_owner=AAAAAAAAAAAAAAAAAAAAAA";
@@ -65,7 +66,7 @@ public sealed class ChatApiProcessTests
             Assert.Equal("too_many_connections", (string?)(await refused.ReceiveTypeAsync("error"))["code"]);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(45);
         while (true)
         {
             await Task.Delay(500);
