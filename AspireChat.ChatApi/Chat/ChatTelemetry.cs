@@ -40,11 +40,16 @@ public static class ChatTelemetry
     public static readonly Histogram<double> ReplyDuration = s_meter.CreateHistogram<double>(
         "aspirechat.reply.duration", "s", "Time from a user message to the end of its reply.");
 
-    /// <summary>Starts the span of one assistant reply, parented on the client's traceparent when it sent one.</summary>
-    public static Activity? StartReply(string model, string? traceparent)
+    /// <summary>
+    /// Starts the span of one assistant reply, parented on the client's traceparent when it sent one, and
+    /// linked to <paramref name="connection"/> (the span of the WebSocket that carried the message) when that
+    /// is another span: the connection's trace holds its way in, through Web's proxy.
+    /// </summary>
+    public static Activity? StartReply(string model, string? traceparent, ActivityContext connection = default)
     {
         ActivityContext.TryParse(traceparent, null, out var parent);
-        var activity = Source.StartActivity(ActivityKind.Client, parent, name: $"chat {model}");
+        ActivityLink[]? links = connection != default && connection.SpanId != parent.SpanId ? [new ActivityLink(connection)] : null;
+        var activity = Source.StartActivity(ActivityKind.Client, parent, links: links, name: $"chat {model}");
         activity?.SetTag("gen_ai.operation.name", "chat");
         activity?.SetTag("gen_ai.request.model", model);
         return activity;

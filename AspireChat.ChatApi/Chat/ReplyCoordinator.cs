@@ -180,9 +180,11 @@ public sealed class ReplyCoordinator(
 
     private async Task RunAsync(ChatTurn turn)
     {
-        // A reply is its own trace (or the client's, via traceparent), not a child of the long-lived socket's request span.
+        // A reply is its own trace (or the client's, via traceparent), not a child of the long-lived socket's
+        // request span; it links to that span instead.
+        var connection = Activity.Current?.Context ?? default;
         Activity.Current = null;
-        using var activity = ChatTelemetry.StartReply(_modelName, turn.Traceparent);
+        using var activity = ChatTelemetry.StartReply(_modelName, turn.Traceparent, connection);
         activity?.SetTag("gen_ai.provider.name", model.GetService<ChatClientMetadata>()?.ProviderName);
         turn.Reply.Activity = activity;
         ChatTelemetry.ActiveReplies.Add(1);

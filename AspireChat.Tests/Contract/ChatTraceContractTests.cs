@@ -6,9 +6,10 @@ namespace AspireChat.Tests.Contract;
 
 /// <summary>
 /// Issue 5's trace contract, tested without Aspire: one user message sent through Web's /ws, with a
-/// browser's traceparent, is one connected trace at the OTLP endpoint Aspire names, from both services:
-/// Web's hop, ChatApi's GenAI reply span, the OpenAI SDK's call and its HTTP request to the model,
-/// and the Redis commands that stored the turn; over both OTLP protocols, with the API key header.
+/// browser's traceparent, is one connected trace at the OTLP endpoint Aspire names: ChatApi's GenAI
+/// reply span, its HTTP request to the model, and the Redis commands that stored the turn, linked to the
+/// socket's own trace, which holds Web's proxy hop; over the HTTP fallback Web's hop is in the message's
+/// trace itself. Over both OTLP protocols, with the API key header.
 /// </summary>
 public sealed class ChatTraceContractTests
 {
@@ -43,17 +44,15 @@ public sealed class ChatTraceContractTests
         var client = new WebSocketChat(app.Web.BaseAddress);
         var reply = await client.SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
 
-        var spans = await WaitForTraceAsync(app, browser, cancellationToken);
+        // The socket's spans end when it closes (SendAsync closed it): the reply links to ChatApi's.
+        var spans = await WaitForTraceAsync(app, browser, s => s.Any(span => span.ServiceName == "chatapi" && span.Attribute("http.route") is "/ws"), cancellationToken);
         var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
         TraceAssert.Connected(trace, browser.SpanId);
 
-        var hop = Assert.Single(trace, s => s.Name == "ws message");
-        Assert.Equal("web", hop.ServiceName);
-        Assert.Equal(browser.SpanId, hop.ParentSpanId);
-
+        // Web relays the socket's frames as they are (YARP), so the reply is the browser's span's child...
         var chat = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == $"chat {ContractApp.ModelName}");
         Assert.Equal("chatapi", chat.ServiceName);
-        Assert.Equal(hop.SpanId, chat.ParentSpanId);
+        Assert.Equal(browser.SpanId, chat.ParentSpanId);
         Assert.Equal("chat", chat.Attribute("gen_ai.operation.name"));
         Assert.Equal("openai", chat.Attribute("gen_ai.provider.name"));
         Assert.Equal(ContractApp.ModelName, chat.Attribute("gen_ai.request.model"));
@@ -95,12 +94,23 @@ public sealed class ChatTraceContractTests
             Assert.Equal(new[] { "Hello, trace!", reply.Text }, messages.Select(m => (string)m!["content"]!));
         }
 
-        Assert.Equal(new[] { "chatapi", "web" }, trace.Select(s => s.ServiceName).Distinct().Order());
+        // ...and links to the socket's span in ChatApi, whose trace is the connection's way in through Web's proxy.
+        var link = Assert.Single(chat.Links);
+        var socketSpan = Assert.Single(spans, s => s.SpanId == link.SpanId);
+        Assert.Equal("chatapi", socketSpan.ServiceName);
+        Assert.Equal("/ws", socketSpan.Attribute("http.route"));
+        var connection = spans.Where(s => s.TraceId == link.TraceId).ToList();
+        var proxyCall = Assert.Single(connection, s => s.SpanId == socketSpan.ParentSpanId);
+        Assert.Equal("web", proxyCall.ServiceName);
+        Assert.Equal(OtlpSpanKind.Client, proxyCall.Kind);
+        Assert.True(connection.Any(s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server && TraceAssert.IsDescendant(connection, proxyCall, s.SpanId)), $"Web's request span is not above its call to ChatApi.{Environment.NewLine}{TraceAssert.Describe(connection)}");
+
+        Assert.Equal(new[] { "chatapi" }, trace.Select(s => s.ServiceName).Distinct());
         Assert.All(app.Otlp.Requests, r => Assert.Equal(AspireEnvironment.OtlpApiKey, r.Headers["x-otlp-api-key"]));
         Assert.All(app.Otlp.Requests, r => Assert.Equal(protocol, r.Protocol));
         // Health checks and static files are left out of traces, in both services.
         Assert.DoesNotContain(spans, s => s.Attribute("url.path") is string path && (StaticAndProbePaths.Contains(path) || path == "/index.html"));
-        TraceDocs.WriteIfAsked(trace, $"One chat message: browser → web → chatapi → model, Redis{(redisTls ? " over TLS" : "")} (OTLP {protocol})");
+        TraceDocs.WriteIfAsked(trace, $"One chat message over /ws: browser → chatapi → model, Redis{(redisTls ? " over TLS" : "")} (OTLP {protocol})");
     }
 
     [Fact]
@@ -119,7 +129,7 @@ public sealed class ChatTraceContractTests
         var events = await response.Content.ReadAsStringAsync(cancellationToken);
         Assert.Contains("event: end", events, StringComparison.Ordinal);
 
-        var spans = await WaitForTraceAsync(app, browser, cancellationToken);
+        var spans = await WaitForTraceAsync(app, browser, s => s.Any(span => span.TraceId == browser.TraceId && span.ServiceName == "web"), cancellationToken);
         var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
         TraceAssert.Connected(trace, browser.SpanId);
         var webServer = Assert.Single(trace, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server);
@@ -129,12 +139,12 @@ public sealed class ChatTraceContractTests
         Assert.Contains(trace, s => s.ServiceName == "chatapi" && s.Kind == OtlpSpanKind.Server && s.Attribute("http.route") is "/api/chat");
     }
 
-    private static async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(ContractApp app, BrowserTrace browser, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(
+        ContractApp app, BrowserTrace browser, Func<IReadOnlyList<ReceivedSpan>, bool> andAlso, CancellationToken cancellationToken)
     {
-        // Done when the reply span and Web's hop have arrived and a further export interval brought nothing new.
+        // Done when the reply span and what else the test needs have arrived and a further export interval brought nothing new.
         var spans = await app.Otlp.WaitForSpansAsync(
-            s => s.Any(span => span.TraceId == browser.TraceId && span.ScopeName == "AspireChat.Chat")
-                && s.Any(span => span.TraceId == browser.TraceId && span.ServiceName == "web"),
+            s => s.Any(span => span.TraceId == browser.TraceId && span.ScopeName == "AspireChat.Chat") && andAlso(s),
             ExportTimeout,
             cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);

@@ -37,7 +37,7 @@ public sealed class TraceWaterfallTests
     public void RefusesAnEmptyTrace() => Assert.Throws<ArgumentException>(() => TraceWaterfall.Render([], "nothing"));
 
     private static ReceivedSpan Span(string id, string parent, string name, string service, int startMs, int endMs, params ReceivedSpanEvent[] events) =>
-        new("trace", id, parent, name, OtlpSpanKind.Internal, Ms(startMs), Ms(endMs), new Dictionary<string, object?>(), events,
+        new("trace", id, parent, name, OtlpSpanKind.Internal, Ms(startMs), Ms(endMs), new Dictionary<string, object?>(), events, [],
             OtlpStatusCode.Unset, "", "test", new Dictionary<string, object?> { ["service.name"] = service });
 
     private static ulong Ms(int milliseconds) => 1_700_000_000_000_000_000UL + ((ulong)milliseconds * 1_000_000UL);

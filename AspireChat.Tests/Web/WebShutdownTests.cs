@@ -7,7 +7,7 @@ namespace AspireChat.Tests.Web;
 public sealed class WebShutdownTests
 {
     [Fact]
-    public async Task StoppingWebClosesOpenSocketsWithGoingAwayAndExitsPromptly()
+    public async Task StoppingWebEndsOpenSocketsAtOnceAndExitsPromptly()
     {
         await using var site = await ChatSite.StartAsync(OfflineModelPacing.Fast, TestContext.Current.CancellationToken);
         using var socket = new ClientWebSocket();
@@ -18,13 +18,14 @@ public sealed class WebShutdownTests
         var stopping = site.Web.StopAsync(TimeSpan.FromSeconds(15));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        var result = await socket.ReceiveAsync(new byte[1024], timeout.Token);
-        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, TestContext.Current.CancellationToken);
+        // The page sees its socket end (any way it ends, it reconnects), instead of hanging on a dying server.
+        var ended = await Record.ExceptionAsync(async () => await socket.ReceiveAsync(new byte[1024], timeout.Token));
         await stopping;
 
-        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
-        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, socket.CloseStatus);
+        Assert.False(timeout.IsCancellationRequested, "The socket was still open 10 s after Web began to stop.");
+        Assert.True(ended is WebSocketException || socket.State is WebSocketState.CloseReceived or WebSocketState.Closed, $"The socket did not end: {ended}");
         // Kestrel would wait its whole shutdown timeout (30 s) for a socket nobody closes.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Web took {clock.Elapsed} to stop with a socket open.");
+        Assert.True(site.Web.HasExited);
     }
 }

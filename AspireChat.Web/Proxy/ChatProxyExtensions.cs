@@ -1,45 +1,83 @@
-using System.Net;
-using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
 
 namespace AspireChat.Web.Proxy;
 
-/// <summary>Web's proxy of <c>/api</c> and <c>/ws</c> to ChatApi, so the browser talks to one origin.</summary>
+/// <summary>
+/// Web's proxy of <c>/api</c> and <c>/ws</c> to ChatApi, with YARP, so the browser talks to one origin.
+/// YARP passes cookies both ways, streams bodies and event streams unbuffered, relays WebSocket frames
+/// as they come, sets <c>X-Forwarded-*</c> from the browser's request, answers 502 when ChatApi is not
+/// there, and continues the request's trace; what it adds here is who may open a socket, and when one ends.
+/// </summary>
 public static class ChatProxyExtensions
 {
+    private const string SocketRouteId = "ws";
+
     public static TBuilder AddChatProxy<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<ChatProxyOptions>()
-            .BindConfiguration(ChatProxyOptions.SectionName)
-            .Configure<IConfiguration>((options, configuration) => options.ChatApi = ChatApiAddress.Resolve(configuration))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        builder.Services.AddHttpClient<HttpForwarder>(HttpForwarder.HttpClientName, http =>
-            {
-                // Event streams live as long as the reply; the browser's disconnect is what ends them.
-                http.Timeout = Timeout.InfiniteTimeSpan;
-            })
-            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
-            {
-                // A proxy passes cookies, redirects and encodings through; it does not act on them.
-                UseCookies = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-                UseProxy = false,
-                ConnectTimeout = services.GetRequiredService<IOptions<ChatProxyOptions>>().Value.ConnectTimeout,
-            });
+        builder.Services.AddOptions<ChatProxyOptions>().BindConfiguration(ChatProxyOptions.SectionName);
         builder.Services.AddSingleton<OriginPolicy>();
-        builder.Services.AddSingleton<WebSocketRelay>();
+
+        var chatApi = ChatApiAddress.Resolve(builder.Configuration);
+        builder.Services.AddReverseProxy().LoadFromMemory(
+            [
+                new RouteConfig { RouteId = "api", ClusterId = "chatapi", Match = new RouteMatch { Path = "/api/{**path}" } },
+                new RouteConfig { RouteId = SocketRouteId, ClusterId = "chatapi", Match = new RouteMatch { Path = "/ws" } },
+            ],
+            [
+                new ClusterConfig
+                {
+                    ClusterId = "chatapi",
+                    Destinations = new Dictionary<string, DestinationConfig> { ["chatapi"] = new() { Address = chatApi.ToString() } },
+                },
+            ]);
         return builder;
     }
 
     public static WebApplication MapChatProxy(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseWebSockets();
-        app.Map("/ws", static (HttpContext context, WebSocketRelay relay) => relay.RelayAsync(context, context.RequestAborted));
-        app.Map("/api/{**path}", static (HttpContext context, HttpForwarder forwarder) => forwarder.ForwardAsync(context, context.RequestAborted));
+        Log.ProxyingTo(app.Logger, ChatApiAddress.Resolve(app.Configuration));
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(RefuseForeignOrigins);
+            proxy.Use(EndSocketsWhenStoppingAsync);
+        });
         return app;
+    }
+
+    /// <summary>
+    /// Refuses a <c>/ws</c> handshake from another site's page with 403, before ChatApi is asked
+    /// (ChatApi checks again behind it): the browser sends the owner cookie with any handshake.
+    /// </summary>
+    private static Task RefuseForeignOrigins(HttpContext context, RequestDelegate next)
+    {
+        if (context.GetReverseProxyFeature().Route.Config.RouteId == SocketRouteId
+            && !context.RequestServices.GetRequiredService<OriginPolicy>().Allows(context.Request))
+        {
+            Log.ForeignOriginRefused(context.RequestServices.GetRequiredService<ILogger<OriginPolicy>>(), context.Request.Headers.Origin.ToString());
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        }
+
+        return next(context);
+    }
+
+    /// <summary>
+    /// Cuts open sockets as soon as Web stops: YARP relays a socket until one side closes it, and Kestrel
+    /// would wait its whole shutdown timeout for that. The page reconnects at once, to this Web when it is
+    /// back or to another instance, and resumes its reply from Redis.
+    /// </summary>
+    private static async Task EndSocketsWhenStoppingAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.GetReverseProxyFeature().Route.Config.RouteId != SocketRouteId)
+        {
+            await next(context);
+            return;
+        }
+
+        var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
+        using var stopping = lifetime.ApplicationStopping.Register(static state => ((HttpContext)state!).Abort(), context);
+        await next(context);
     }
 }

@@ -90,6 +90,7 @@ public static class OtlpDecoder
         ulong start = 0, end = 0;
         var attributes = new Dictionary<string, object?>();
         var events = new List<ReceivedSpanEvent>();
+        var links = new List<ReceivedSpanLink>();
         var input = new CodedInputStream(bytes);
         for (var tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
         {
@@ -104,12 +105,13 @@ public static class OtlpDecoder
                 case 8: end = input.ReadFixed64(); break;
                 case 9: AddKeyValue(attributes, input.ReadBytes().ToByteArray()); break;
                 case 11: events.Add(ReadEvent(input.ReadBytes().ToByteArray())); break;
+                case 13: links.Add(ReadLink(input.ReadBytes().ToByteArray())); break;
                 case 15: (statusCode, statusMessage) = ReadStatus(input.ReadBytes().ToByteArray()); break;
                 default: input.SkipLastField(); break;
             }
         }
 
-        return new ReceivedSpan(traceId, spanId, parentSpanId, name, kind, start, end, attributes, events, statusCode, statusMessage, scopeName, resource);
+        return new ReceivedSpan(traceId, spanId, parentSpanId, name, kind, start, end, attributes, events, links, statusCode, statusMessage, scopeName, resource);
     }
 
     /// <summary>Span.Event: 1 time_unix_nano, 2 name, 3 attributes.</summary>
@@ -134,6 +136,24 @@ public static class OtlpDecoder
     }
 
     /// <summary>Status: 2 message, 3 code (1 is reserved).</summary>
+    /// <summary>Span.Link: 1 trace_id, 2 span_id.</summary>
+    private static ReceivedSpanLink ReadLink(byte[] bytes)
+    {
+        string traceId = "", spanId = "";
+        var input = new CodedInputStream(bytes);
+        for (var tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: traceId = Hex(input.ReadBytes()); break;
+                case 2: spanId = Hex(input.ReadBytes()); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new ReceivedSpanLink(traceId, spanId);
+    }
+
     private static (OtlpStatusCode Code, string Message) ReadStatus(byte[] bytes)
     {
         var code = OtlpStatusCode.Unset;

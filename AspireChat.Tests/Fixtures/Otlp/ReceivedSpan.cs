@@ -11,6 +11,7 @@ public sealed record ReceivedSpan(
     ulong EndUnixNano,
     IReadOnlyDictionary<string, object?> Attributes,
     IReadOnlyList<ReceivedSpanEvent> Events,
+    IReadOnlyList<ReceivedSpanLink> Links,
     OtlpStatusCode StatusCode,
     string StatusMessage,
     string ScopeName,
@@ -30,6 +31,9 @@ public sealed record ReceivedSpan(
 
 /// <summary>A span event (e.g. the first chunk of a reply).</summary>
 public sealed record ReceivedSpanEvent(string Name, ulong TimeUnixNano, IReadOnlyDictionary<string, object?> Attributes);
+
+/// <summary>A link to a span of another trace (e.g. from a reply to the connection that carried it).</summary>
+public sealed record ReceivedSpanLink(string TraceId, string SpanId);
 
 /// <summary>One metric stream's name and unit, with the service that sent it.</summary>
 public sealed record ReceivedMetric(string Name, string Unit, string ScopeName, string ServiceName);
