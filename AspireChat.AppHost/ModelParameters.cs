@@ -12,13 +12,15 @@ internal static class ModelParameters
     /// Opted in means any of: the key in configuration (user secrets: <c>Parameters:openai-api-key</c>),
     /// <c>UseOpenAI=true</c> (the dashboard then asks for the key and can save it to user secrets), or
     /// publishing (<c>azd up</c> asks for the key once and keeps it in the azd environment).
+    /// An empty key counts as no key, so <c>Parameters:openai-api-key=</c> on the command line (which
+    /// wins over user secrets) turns a saved key off: the Aspire tests run the offline model that way.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithModelParameters(this IResourceBuilder<ProjectResource> chatApi)
     {
         var builder = chatApi.ApplicationBuilder;
         var configuration = builder.Configuration;
         var useOpenAI = builder.ExecutionContext.IsPublishMode
-            || configuration["Parameters:openai-api-key"] is not null
+            || !string.IsNullOrEmpty(configuration["Parameters:openai-api-key"])
             || string.Equals(configuration["UseOpenAI"], "true", StringComparison.OrdinalIgnoreCase);
         if (!useOpenAI)
         {

@@ -5,8 +5,8 @@ namespace AspireChat.Tests.AppHost;
 
 /// <summary>
 /// The AppHost's model parameters (ModelParameters.cs), read from its application model without
-/// starting anything, so no container runtime is needed: with no key nothing asks for one, and
-/// opting in declares the key as a secret.
+/// starting anything, so no container runtime is needed: with no key (or an empty one) nothing asks
+/// for one, and opting in declares the key as a secret.
 /// </summary>
 public sealed class ModelParametersTests
 {
@@ -15,11 +15,25 @@ public sealed class ModelParametersTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(cancellationToken);
-        if (appHost.Configuration["Parameters:openai-api-key"] is not null)
+        if (!string.IsNullOrEmpty(appHost.Configuration["Parameters:openai-api-key"]))
         {
             Assert.Skip("This machine has an OpenAI key configured for the AppHost (user secrets or environment), so it runs OpenAI.");
         }
 
+        Assert.DoesNotContain(appHost.Resources.OfType<ParameterResource>(), p => p.Name.StartsWith("openai", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnEmptyKeyMeansTheOfflineModel()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        // UseOpenAI=false too, so that only the key could opt in (the developer may have set UseOpenAI=true).
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(
+            ["Parameters:openai-api-key=", "UseOpenAI=false"],
+            cancellationToken);
+
+        // The key is there, empty (not missing), and still nothing asks for one.
+        Assert.Equal("", appHost.Configuration["Parameters:openai-api-key"]);
         Assert.DoesNotContain(appHost.Resources.OfType<ParameterResource>(), p => p.Name.StartsWith("openai", StringComparison.Ordinal));
     }
 
