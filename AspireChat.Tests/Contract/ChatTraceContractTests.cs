@@ -110,7 +110,7 @@ public sealed class ChatTraceContractTests
         Assert.All(app.Otlp.Requests, r => Assert.Equal(protocol, r.Protocol));
         // Health checks and static files are left out of traces, in both services.
         Assert.DoesNotContain(spans, s => s.Attribute("url.path") is string path && (StaticAndProbePaths.Contains(path) || path == "/index.html"));
-        TraceDocs.WriteIfAsked(trace, $"One chat message over /ws: browser → chatapi → model, Redis{(redisTls ? " over TLS" : "")} (OTLP {protocol})");
+        TraceDocs.WriteIfAsked([.. connection, .. trace], $"One message over /ws, and the socket it came by (OTLP {protocol}{(redisTls ? ", Redis over TLS" : "")})");
     }
 
     [Fact]

@@ -34,6 +34,26 @@ public sealed class TraceWaterfallTests
     }
 
     [Fact]
+    public void ALinkedTraceIsDrawnAsItsOwnTreeAndTheLinkIsNamed()
+    {
+        // Arrange: the socket's trace (web's request, chatapi's /ws under it) and a reply in another trace linking to chatapi's /ws.
+        var spans = new[]
+        {
+            Span("r", "browser", "chat gpt-4o-mini", "chatapi", 20, 80) with { TraceId = "reply", Links = [new ReceivedSpanLink("socket", "s")] },
+            Span("w", "", "GET /ws", "web", 0, 100) with { TraceId = "socket" },
+            Span("s", "w", "GET /ws", "chatapi", 5, 95) with { TraceId = "socket" },
+        };
+
+        // Act
+        var svg = XDocument.Parse(TraceWaterfall.Render(spans, "Two traces"));
+
+        // Assert
+        var labels = svg.Descendants(Svg + "text").Where(t => t.Element(Svg + "tspan") is not null).Select(t => t.Value).ToList();
+        Assert.Equal(["web GET /ws", "chatapi GET /ws", "chatapi chat gpt-4o-mini ⇢ GET /ws"], labels);
+        Assert.Contains(svg.Descendants(Svg + "text"), t => t.Value.StartsWith("2 traces (reply, socket)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void RefusesAnEmptyTrace() => Assert.Throws<ArgumentException>(() => TraceWaterfall.Render([], "nothing"));
 
     private static ReceivedSpan Span(string id, string parent, string name, string service, int startMs, int endMs, params ReceivedSpanEvent[] events) =>

@@ -8,7 +8,9 @@ namespace AspireChat.Tests.Fixtures.Otlp;
 /// Renders one trace as a waterfall in SVG, the way the Aspire dashboard's trace view draws it:
 /// a row per span in parent-then-children order, indented by depth, a bar for its time on a shared
 /// axis, coloured by service, with its events as ticks. Used to draw docs/trace-waterfall.svg from
-/// what a contract test really received, since the dashboard itself cannot be shown here.
+/// what a contract test really received, since the dashboard itself cannot be shown here. Spans of
+/// several traces may be drawn together (a reply and the socket its span links to): each trace is
+/// its own tree, and a span's link to another span in the picture is named beside it.
 /// </summary>
 public static class TraceWaterfall
 {
@@ -38,7 +40,9 @@ public static class TraceWaterfall
         svg.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{height}" viewBox="0 0 {Width} {height}" font-family="Segoe UI, Helvetica, Arial, sans-serif" font-size="12">""").AppendLine();
         svg.AppendLine("""<rect width="100%" height="100%" fill="#ffffff"/>""");
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="12" y="22" font-size="15" font-weight="600">{Escape(title)}</text>""").AppendLine();
-        svg.Append(CultureInfo.InvariantCulture, $"""<text x="12" y="42" fill="#555">trace {spans[0].TraceId} · {spans.Count} spans · {services.Count} services · {Milliseconds(total)}</text>""").AppendLine();
+        var traceIds = spans.Select(s => s.TraceId).Distinct().ToList();
+        var traces = traceIds.Count == 1 ? $"trace {traceIds[0]}" : $"{traceIds.Count} traces ({string.Join(", ", traceIds)})";
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="12" y="42" fill="#555">{traces} · {spans.Count} spans · {services.Count} services · {Milliseconds(total)}</text>""").AppendLine();
 
         // Service legend, top right.
         var legendX = Width - 12;
@@ -68,7 +72,8 @@ public static class TraceWaterfall
             var (span, depth) = rows[i];
             var y = Top + (i * RowHeight);
             var colour = Colour(services, span.ServiceName);
-            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{12 + (depth * 14)}" y="{y + 16}"><tspan fill="{colour}" font-weight="600">{Escape(span.ServiceName)}</tspan> {Escape(span.Name)}</text>""").AppendLine();
+            var linked = span.Links.Select(link => spans.FirstOrDefault(s => s.SpanId == link.SpanId)).OfType<ReceivedSpan>().Select(s => $" ⇢ {s.Name}");
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{12 + (depth * 14)}" y="{y + 16}"><tspan fill="{colour}" font-weight="600">{Escape(span.ServiceName)}</tspan> {Escape(span.Name)}<tspan fill="#777">{Escape(string.Concat(linked))}</tspan></text>""").AppendLine();
             var x1 = X(span.StartUnixNano);
             var barWidth = Math.Max(2, X(span.EndUnixNano) - x1);
             svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{x1:F1}" y="{y + 5}" width="{barWidth:F1}" height="{RowHeight - 10}" rx="2" fill="{colour}"{(span.StatusCode == OtlpStatusCode.Error ? " stroke=\"#c5221f\" stroke-width=\"2\"" : "")}><title>{Escape(Tooltip(span))}</title></rect>""").AppendLine();
@@ -81,7 +86,7 @@ public static class TraceWaterfall
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{x1 + barWidth + 6:F1}" y="{y + 16}" fill="#555">{Milliseconds(span.EndUnixNano - span.StartUnixNano)}</text>""").AppendLine();
         }
 
-        svg.Append(CultureInfo.InvariantCulture, $"""<text x="12" y="{height - 14}" fill="#777">Rendered from the spans the contract test's OTLP receiver decoded; ◆ = span event (first chunk, stop, disconnect).</text>""").AppendLine();
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="12" y="{height - 14}" fill="#777">Rendered from the spans the contract test's OTLP receiver decoded; ◆ = span event (first chunk, stop, disconnect); ⇢ = link to another trace's span.</text>""").AppendLine();
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
