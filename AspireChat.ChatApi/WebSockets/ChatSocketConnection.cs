@@ -137,13 +137,12 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
 
     private async Task<Ending> ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes + 1);
         try
         {
             while (true)
             {
-                var (length, type, tooLarge) = await ReceiveFrameAsync(buffer, cancellationToken);
-                switch (type)
+                using var message = await ClientMessage.ReceiveAsync(_socket, _options.MaxFrameBytes, cancellationToken);
+                switch (message.Type)
                 {
                     case WebSocketMessageType.Close:
                         return Ending.ClientClosed;
@@ -152,13 +151,13 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                         continue;
                 }
 
-                if (tooLarge)
+                if (message.TooLarge)
                 {
                     Send(new ErrorFrame(ErrorCodes.FrameTooLarge, $"A frame may hold at most {_options.MaxFrameBytes} bytes."));
                     continue;
                 }
 
-                Handle(buffer.AsSpan(0, length));
+                Handle(message.Content);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -169,32 +168,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         {
             // The peer vanished (reset, keep-alive timeout): nothing to answer.
             return Ending.Failed;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Reads one whole message; past the size limit the rest is read and dropped, so the connection stays usable.</summary>
-    private async Task<(int Length, WebSocketMessageType Type, bool TooLarge)> ReceiveFrameAsync(byte[] buffer, CancellationToken cancellationToken)
-    {
-        var length = 0;
-        var tooLarge = false;
-        while (true)
-        {
-            var free = buffer.AsMemory(tooLarge ? 0 : length);
-            var result = await _socket.ReceiveAsync(free, cancellationToken);
-            if (!tooLarge)
-            {
-                length += result.Count;
-                tooLarge = length > _options.MaxFrameBytes;
-            }
-
-            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close)
-            {
-                return (length, result.MessageType, tooLarge);
-            }
         }
     }
 
