@@ -5,7 +5,6 @@ using System.Net.WebSockets;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
-using System.Threading.RateLimiting;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -31,11 +30,13 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly ChatServiceOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<ServerFrame> _outbound;
-    private readonly TokenBucketRateLimiter _messageLimiter;
+    private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, LiveReply> _watching = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Activity> _sendSpans = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing;
     private readonly CancellationTokenRegistration _serverClosing;
+    // Made by the first message: a connection that only watches or idles never needs it.
+    private MessageTokenBucket? _messageBudget;
     private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Conversations one connection watches at most: a page that opens one after another does not pile up watches.</summary>
@@ -50,7 +51,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         Aborted,
     }
 
-    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, IReplyBroker broker, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
+    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, IReplyBroker broker, ChatServiceOptions options, ILogger logger, TimeProvider timeProvider, CancellationToken stopping)
     {
         _socket = socket;
         _ownerId = ownerId;
@@ -58,6 +59,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         _broker = broker;
         _options = options;
         _logger = logger;
+        _timeProvider = timeProvider;
         _closing = new CancellationTokenSource();
         _outbound = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(options.MaxQueuedFrames) { SingleReader = true });
         // Cancelling a receive aborts a WebSocket, so a server-side close goes out through the
@@ -66,14 +68,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         {
             _closedByServer = true;
             _outbound.Writer.TryComplete();
-        });
-        _messageLimiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.Limits.MessageBurst,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1) / options.Limits.MessagesPerMinute,
-            QueueLimit = 0,
-            AutoReplenishment = true,
         });
     }
 
@@ -127,7 +121,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     public void Dispose()
     {
         _serverClosing.Dispose();
-        _messageLimiter.Dispose();
         _closing.Dispose();
         foreach (var span in _sendSpans.Values)
         {
@@ -189,19 +182,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                 Resume(frame);
                 break;
             case ClientFrame.MessageType:
-                using (var lease = _messageLimiter.AttemptAcquire())
+                _messageBudget ??= new MessageTokenBucket(_options.Limits, _timeProvider);
+                if (!_messageBudget.TryTake(out var retryAfter))
                 {
-                    if (!lease.IsAcquired)
+                    Send(new ErrorFrame(ErrorCodes.RateLimited, $"Too many messages; try again in {retryAfter.TotalSeconds:0.#} s.")
                     {
-                        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _messageLimiter.ReplenishmentPeriod;
-                        Send(new ErrorFrame(ErrorCodes.RateLimited, $"Too many messages; try again in {retryAfter.TotalSeconds:0.#} s.")
-                        {
-                            ConversationId = frame.ConversationId,
-                            ReplyTo = frame.Id,
-                            RetryAfterMs = (long)Math.Ceiling(retryAfter.TotalMilliseconds),
-                        });
-                        return;
-                    }
+                        ConversationId = frame.ConversationId,
+                        ReplyTo = frame.Id,
+                        RetryAfterMs = (long)Math.Ceiling(retryAfter.TotalMilliseconds),
+                    });
+                    return;
                 }
 
                 var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent, _originId), this);

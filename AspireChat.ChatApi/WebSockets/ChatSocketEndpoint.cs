@@ -24,7 +24,8 @@ public static class ChatSocketEndpoint
         IReplyBroker broker,
         ConnectionCounter connections,
         IOptions<ChatServiceOptions> options,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        TimeProvider timeProvider)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -57,7 +58,7 @@ public static class ChatSocketEndpoint
         ChatTelemetry.OpenConnections.Add(1);
         try
         {
-            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, loggerFactory.CreateLogger<ChatSocketConnection>(), coordinator.Drained);
+            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, loggerFactory.CreateLogger<ChatSocketConnection>(), timeProvider, coordinator.Drained);
             await connection.RunAsync();
         }
         finally
