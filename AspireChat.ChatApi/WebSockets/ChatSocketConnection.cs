@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Threading.Channels;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
@@ -24,19 +21,26 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly ReplyCoordinator _coordinator;
     private readonly IReplyBroker _broker;
     private readonly string _originId = ConversationIds.New();
-    private readonly DeliveryFilter _delivered = new();
-    private readonly ConcurrentDictionary<string, Task<IAsyncDisposable?>> _watches = new(StringComparer.Ordinal);
-    private readonly Queue<string> _watchOrder = new();
     private readonly ChatServiceOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<ServerFrame> _outbound;
     private readonly TimeProvider _timeProvider;
-    private readonly ConcurrentDictionary<string, LiveReply> _watching = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Activity> _sendSpans = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing;
     private readonly CancellationTokenRegistration _serverClosing;
-    // Made by the first message: a connection that only watches or idles never needs it.
+
+    // What only a connection that chats needs is made when first needed, so an idle one holds none of it
+    // (docs/benchmarks.md, memory per idle WebSocket).
+    private DeliveryFilter? _delivered;
+    // The message rate limit: made by the first message.
     private MessageTokenBucket? _messageBudget;
+    // The replies this connection asked for, by message id: written by the receive loop (before it begins
+    // a reply, so before any frame of it is queued), read by the send loop and at the end.
+    private ConcurrentDictionary<string, LiveReply>? _watching;
+    // The conversations it watches, and in which order they were asked for: the receive loop's alone.
+    private ConcurrentDictionary<string, Task<IAsyncDisposable?>>? _watches;
+    private Queue<string>? _watchOrder;
+    // The send loop's alone.
+    private Dictionary<string, Activity>? _sendSpans;
     private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Conversations one connection watches at most: a page that opens one after another does not pile up watches.</summary>
@@ -64,11 +68,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         _outbound = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(options.MaxQueuedFrames) { SingleReader = true });
         // Cancelling a receive aborts a WebSocket, so a server-side close goes out through the
         // send loop instead: it sends what is queued, then the close frame.
-        _serverClosing = stopping.Register(() =>
-        {
-            _closedByServer = true;
-            _outbound.Writer.TryComplete();
-        });
+        _serverClosing = stopping.Register(static state => ((ChatSocketConnection)state!).CloseFromServer(), this);
     }
 
     /// <summary>Serves the socket until the client closes it, it fails, or the server stops.</summary>
@@ -76,12 +76,12 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     {
         var sending = SendLoopAsync();
         var ending = await ReceiveLoopAsync(_closing.Token);
-        foreach (var reply in _watching.Values)
+        foreach (var reply in _watching?.Values ?? [])
         {
             reply.Detach(this, disconnected: !_closedByServer);
         }
 
-        foreach (var watch in _watches.Values)
+        foreach (var watch in _watches?.Values ?? [])
         {
             await UnwatchAsync(watch);
         }
@@ -98,7 +98,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     }
 
     /// <summary>A reply's frame. A reply can reach this connection twice (it sent the message, and it watches the conversation): once is enough.</summary>
-    public bool TryDeliver(ServerFrame frame) => !_delivered.IsNew(frame) || Enqueue(frame);
+    public bool TryDeliver(ServerFrame frame) => !Delivered.IsNew(frame) || Enqueue(frame);
+
+    /// <summary>Made by the first frame of a reply, on whichever thread brings it.</summary>
+    private DeliveryFilter Delivered => LazyInitializer.EnsureInitialized(ref _delivered, static () => new DeliveryFilter());
+
+    private void CloseFromServer()
+    {
+        _closedByServer = true;
+        _outbound.Writer.TryComplete();
+    }
 
     private bool Enqueue(ServerFrame frame)
     {
@@ -122,9 +131,12 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     {
         _serverClosing.Dispose();
         _closing.Dispose();
-        foreach (var span in _sendSpans.Values)
+        if (_sendSpans is { } sendSpans)
         {
-            span.Dispose();
+            foreach (var span in sendSpans.Values)
+            {
+                span.Dispose();
+            }
         }
     }
 
@@ -194,8 +206,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                     return;
                 }
 
+                var watching = _watching ??= new ConcurrentDictionary<string, LiveReply>(StringComparer.Ordinal);
                 var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent, _originId), this);
-                _watching[reply.MessageId] = reply;
+                watching[reply.MessageId] = reply;
                 break;
         }
     }
@@ -207,7 +220,8 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private void Resume(ClientFrame frame)
     {
         var request = new WatchRequest(_ownerId, frame.ConversationId!, frame.MessageId, frame.LastSeq ?? 0, _originId);
-        if (request.MessageId is null && _watches.TryGetValue(request.ConversationId, out var current) && current.IsCompletedSuccessfully && current.Result is not null)
+        var watches = _watches ??= new ConcurrentDictionary<string, Task<IAsyncDisposable?>>(StringComparer.Ordinal);
+        if (request.MessageId is null && watches.TryGetValue(request.ConversationId, out var current) && current.IsCompletedSuccessfully && current.Result is not null)
         {
             // Already watching it.
             return;
@@ -216,15 +230,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         if (request.MessageId is { } messageId)
         {
             // What the client has already counts as delivered.
-            _delivered.Resumed(messageId, request.LastSeq);
+            Delivered.Resumed(messageId, request.LastSeq);
         }
 
-        var previous = _watches.TryGetValue(request.ConversationId, out var watching) ? watching : null;
-        _watches[request.ConversationId] = WatchAsync(request, previous);
+        var previous = watches.TryGetValue(request.ConversationId, out var watching) ? watching : null;
+        watches[request.ConversationId] = WatchAsync(request, previous);
         if (previous is null)
         {
-            _watchOrder.Enqueue(request.ConversationId);
-            if (_watchOrder.Count > MaxWatchedConversations && _watches.TryRemove(_watchOrder.Dequeue(), out var oldest))
+            var watchOrder = _watchOrder ??= new Queue<string>();
+            watchOrder.Enqueue(request.ConversationId);
+            if (watchOrder.Count > MaxWatchedConversations && watches.TryRemove(watchOrder.Dequeue(), out var oldest))
             {
                 _ = UnwatchAsync(oldest);
             }
@@ -270,22 +285,25 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
 
     private async Task SendLoopAsync()
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        // Relaxed escaping: frames are JSON over a socket, never inlined into HTML, so quotes and '<' need no \u escapes.
-        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        // Made for the first frame: an idle connection sends none.
+        ServerFrameWriter? json = null;
         try
         {
-            await foreach (var frame in _outbound.Reader.ReadAllAsync())
+            var frames = _outbound.Reader;
+            while (await frames.WaitToReadAsync())
             {
-                buffer.ResetWrittenCount();
-                writer.Reset(buffer);
-                JsonSerializer.Serialize(writer, frame, ProtocolJsonContext.Default.ServerFrame);
-                TraceSend(frame);
-                if (frame is ChunkFrame)
+                while (frames.TryRead(out var frame))
                 {
-                    ChatTelemetry.Chunks.Add(1);
+                    json ??= new ServerFrameWriter();
+                    var utf8 = json.Write(frame);
+                    TraceSend(frame);
+                    if (frame is ChunkFrame)
+                    {
+                        ChatTelemetry.Chunks.Add(1);
+                    }
+
+                    await _socket.SendAsync(utf8, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
                 }
-                await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
 
             if (_closedByServer)
@@ -300,6 +318,10 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             // The socket is gone; the replies go on without this client.
             _closing.Cancel();
         }
+        finally
+        {
+            json?.Dispose();
+        }
     }
 
     /// <summary>The span of this connection's part of a reply: under the reply's span, from its start frame to its end frame.</summary>
@@ -307,16 +329,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     {
         switch (frame)
         {
-            case StartFrame start when _watching.TryGetValue(start.MessageId, out var reply) && reply.Activity is { } parent:
+            case StartFrame start when _watching is { } watching && watching.TryGetValue(start.MessageId, out var reply) && reply.Activity is { } parent:
                 if (ChatTelemetry.Source.StartActivity("ws send", ActivityKind.Producer, parent.Context) is { } span)
                 {
-                    _sendSpans[start.MessageId] = span;
+                    (_sendSpans ??= new Dictionary<string, Activity>(StringComparer.Ordinal))[start.MessageId] = span;
                 }
 
                 break;
             case EndFrame end:
-                _watching.TryRemove(end.MessageId, out _);
-                if (_sendSpans.Remove(end.MessageId, out var sendSpan))
+                _watching?.TryRemove(end.MessageId, out _);
+                if (_sendSpans is { } sendSpans && sendSpans.Remove(end.MessageId, out var sendSpan))
                 {
                     sendSpan.SetTag("gen_ai.response.finish_reasons", new[] { end.FinishReason });
                     sendSpan.Dispose();

@@ -24,7 +24,7 @@ public static class ChatSocketEndpoint
         IReplyBroker broker,
         ConnectionCounter connections,
         IOptions<ChatServiceOptions> options,
-        ILoggerFactory loggerFactory,
+        ILogger<ChatSocketConnection> logger,
         TimeProvider timeProvider)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -58,7 +58,7 @@ public static class ChatSocketEndpoint
         ChatTelemetry.OpenConnections.Add(1);
         try
         {
-            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, loggerFactory.CreateLogger<ChatSocketConnection>(), timeProvider, coordinator.Drained);
+            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, logger, timeProvider, coordinator.Drained);
             await connection.RunAsync();
         }
         finally
