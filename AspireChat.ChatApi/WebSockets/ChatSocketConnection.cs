@@ -23,13 +23,18 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly string _originId = ConversationIds.New();
     private readonly ChatServiceOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<ServerFrame> _outbound;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _closing;
     private readonly CancellationTokenRegistration _serverClosing;
 
     // What only a connection that chats needs is made when first needed, so an idle one holds none of it
     // (docs/benchmarks.md, memory per idle WebSocket).
+    // The outgoing queue and its send loop: made by the first frame to send (or by the server's close),
+    // on whichever thread brings it, under _sendLock; none is made once the connection has ended.
+    private readonly Lock _sendLock = new();
+    private Channel<ServerFrame>? _outbound;
+    private Task? _sending;
+    private bool _sendingEnded;
     private DeliveryFilter? _delivered;
     // The message rate limit: made by the first message.
     private MessageTokenBucket? _messageBudget;
@@ -65,7 +70,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         _logger = logger;
         _timeProvider = timeProvider;
         _closing = new CancellationTokenSource();
-        _outbound = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(options.MaxQueuedFrames) { SingleReader = true });
         // Cancelling a receive aborts a WebSocket, so a server-side close goes out through the
         // send loop instead: it sends what is queued, then the close frame.
         _serverClosing = stopping.Register(static state => ((ChatSocketConnection)state!).CloseFromServer(), this);
@@ -74,7 +78,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     /// <summary>Serves the socket until the client closes it, it fails, or the server stops.</summary>
     public async Task RunAsync()
     {
-        var sending = SendLoopAsync();
         var ending = await ReceiveLoopAsync(_closing.Token);
         foreach (var reply in _watching?.Values ?? [])
         {
@@ -86,7 +89,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             await UnwatchAsync(watch);
         }
 
-        _outbound.Writer.TryComplete();
+        var sending = EndSending();
         if (ending != Ending.ClientClosed)
         {
             // Nothing more can be written to a peer that is gone or does not read.
@@ -106,12 +109,18 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private void CloseFromServer()
     {
         _closedByServer = true;
-        _outbound.Writer.TryComplete();
+        Outbound()?.Writer.TryComplete();
     }
 
     private bool Enqueue(ServerFrame frame)
     {
-        if (_outbound.Writer.TryWrite(frame))
+        if (Outbound() is not { } outbound)
+        {
+            // The connection has ended.
+            return false;
+        }
+
+        if (outbound.Writer.TryWrite(frame))
         {
             return true;
         }
@@ -125,6 +134,38 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>The outgoing queue, with its send loop started the first time; null once the connection has ended without one.</summary>
+    private Channel<ServerFrame>? Outbound()
+    {
+        if (Volatile.Read(ref _outbound) is { } outbound)
+        {
+            return outbound;
+        }
+
+        lock (_sendLock)
+        {
+            if (_outbound is null && !_sendingEnded)
+            {
+                var created = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(_options.MaxQueuedFrames) { SingleReader = true });
+                _sending = SendLoopAsync(created.Reader);
+                Volatile.Write(ref _outbound, created);
+            }
+
+            return _outbound;
+        }
+    }
+
+    /// <summary>Lets the send loop finish what is queued; no queue is made after this.</summary>
+    private Task EndSending()
+    {
+        lock (_sendLock)
+        {
+            _sendingEnded = true;
+            _outbound?.Writer.TryComplete();
+            return _sending ?? Task.CompletedTask;
+        }
     }
 
     public void Dispose()
@@ -283,18 +324,15 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         }
     }
 
-    private async Task SendLoopAsync()
+    private async Task SendLoopAsync(ChannelReader<ServerFrame> frames)
     {
-        // Made for the first frame: an idle connection sends none.
-        ServerFrameWriter? json = null;
+        using var json = new ServerFrameWriter();
         try
         {
-            var frames = _outbound.Reader;
             while (await frames.WaitToReadAsync())
             {
                 while (frames.TryRead(out var frame))
                 {
-                    json ??= new ServerFrameWriter();
                     var utf8 = json.Write(frame);
                     TraceSend(frame);
                     if (frame is ChunkFrame)
@@ -317,10 +355,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         {
             // The socket is gone; the replies go on without this client.
             _closing.Cancel();
-        }
-        finally
-        {
-            json?.Dispose();
         }
     }
 
