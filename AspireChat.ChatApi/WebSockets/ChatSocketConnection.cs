@@ -187,7 +187,9 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         {
             while (true)
             {
-                using var message = await ClientMessage.ReceiveAsync(_socket, _options.MaxFrameBytes, cancellationToken);
+                // Waits holding no buffer; the message then gets one for as long as it is read and handled.
+                var next = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                using var message = await ClientMessage.ReadAsync(_socket, next, _options.MaxFrameBytes, cancellationToken);
                 switch (message.Type)
                 {
                     case WebSocketMessageType.Close:

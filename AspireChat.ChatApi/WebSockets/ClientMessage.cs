@@ -8,6 +8,12 @@ namespace AspireChat.ChatApi.WebSockets;
 /// holds no receive buffer, and a busy one holds one only while it reads and handles a message.
 /// Disposing it returns the buffer to the pool.
 /// </summary>
+/// <remarks>
+/// The caller waits for the message with a zero-byte receive, <c>socket.ReceiveAsync(Memory&lt;byte&gt;.Empty, …)</c>:
+/// it returns once a data frame's header has arrived and takes none of its payload (.NET's WebSocket waits
+/// with a zero-byte read on the connection), handling pings, pongs and a close inside it as any receive does.
+/// The wait is the caller's own await, so that what an idle connection keeps alive is only its receive loop.
+/// </remarks>
 internal readonly struct ClientMessage : IDisposable
 {
     /// <summary>The buffer a message is first read into: a typed chat message fits; it doubles, up to the limit, for a longer one.</summary>
@@ -33,15 +39,11 @@ internal readonly struct ClientMessage : IDisposable
     public ReadOnlySpan<byte> Content => _buffer.AsSpan(0, _length);
 
     /// <summary>
-    /// Waits for the client's next message without a buffer, then reads it whole, up to <paramref name="maxBytes"/>.
+    /// Reads whole, up to <paramref name="maxBytes"/>, the message a zero-byte receive announced as <paramref name="next"/>.
     /// A longer message, and any binary one, is still read to its end (and dropped), so the connection stays usable.
     /// </summary>
-    public static async ValueTask<ClientMessage> ReceiveAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
+    public static async ValueTask<ClientMessage> ReadAsync(WebSocket socket, ValueWebSocketReceiveResult next, int maxBytes, CancellationToken cancellationToken)
     {
-        // A zero-byte receive returns once a data frame's header has arrived and takes none of its payload
-        // (ManagedWebSocket waits with a zero-byte read on the connection): no buffer is held while idle.
-        // Pings, pongs and a close are handled inside it, as by any receive.
-        var next = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
         if (next.MessageType == WebSocketMessageType.Close || next.EndOfMessage)
         {
             return new ClientMessage(next.MessageType, tooLarge: false, buffer: null, length: 0);

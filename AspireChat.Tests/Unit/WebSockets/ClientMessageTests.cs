@@ -65,7 +65,7 @@ public sealed class ClientMessageTests : IAsyncLifetime
         var text = Text((3 * ClientMessage.InitialBufferBytes) + 17);
         await SendTextAsync(text, pieces: 7);
 
-        using var message = await ClientMessage.ReceiveAsync(_server, maxBytes: 32 * 1024, Token);
+        using var message = await ReceiveAsync(maxBytes: 32 * 1024, Token);
 
         Assert.Equal(WebSocketMessageType.Text, message.Type);
         Assert.False(message.TooLarge);
@@ -82,10 +82,10 @@ public sealed class ClientMessageTests : IAsyncLifetime
         await SendTextAsync(text, pieces: 3);
         await SendTextAsync("next", pieces: 1);
 
-        var first = await ClientMessage.ReceiveAsync(_server, MaxBytes, Token);
+        var first = await ReceiveAsync(MaxBytes, Token);
         var firstContent = Encoding.UTF8.GetString(first.Content);
         first.Dispose();
-        using var next = await ClientMessage.ReceiveAsync(_server, MaxBytes, Token);
+        using var next = await ReceiveAsync(MaxBytes, Token);
 
         Assert.Equal(tooLarge, first.TooLarge);
         Assert.Equal(tooLarge ? "" : text, firstContent);
@@ -98,9 +98,9 @@ public sealed class ClientMessageTests : IAsyncLifetime
         await _client.SendAsync(new byte[3 * MaxBytes], WebSocketMessageType.Binary, endOfMessage: true, Token);
         await SendTextAsync("next", pieces: 1);
 
-        var binary = await ClientMessage.ReceiveAsync(_server, MaxBytes, Token);
+        var binary = await ReceiveAsync(MaxBytes, Token);
         binary.Dispose();
-        using var next = await ClientMessage.ReceiveAsync(_server, MaxBytes, Token);
+        using var next = await ReceiveAsync(MaxBytes, Token);
 
         Assert.Equal(WebSocketMessageType.Binary, binary.Type);
         Assert.Equal("next", Encoding.UTF8.GetString(next.Content));
@@ -111,7 +111,7 @@ public sealed class ClientMessageTests : IAsyncLifetime
     {
         await SendTextAsync("", pieces: 1);
 
-        using var message = await ClientMessage.ReceiveAsync(_server, MaxBytes, Token);
+        using var message = await ReceiveAsync(MaxBytes, Token);
 
         Assert.Equal(WebSocketMessageType.Text, message.Type);
         Assert.False(message.TooLarge);
@@ -123,11 +123,18 @@ public sealed class ClientMessageTests : IAsyncLifetime
     {
         var closing = _client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, Token);
 
-        using var message = await ClientMessage.ReceiveAsync(_server, MaxBytes, Token);
+        using var message = await ReceiveAsync(MaxBytes, Token);
         await closing;
 
         Assert.Equal(WebSocketMessageType.Close, message.Type);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, _server.CloseStatus);
+    }
+
+    /// <summary>As ChatApi's receive loop does: waits with a zero-byte receive, then reads the message.</summary>
+    private async Task<ClientMessage> ReceiveAsync(int maxBytes, CancellationToken cancellationToken)
+    {
+        var next = await _server.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+        return await ClientMessage.ReadAsync(_server, next, maxBytes, cancellationToken);
     }
 
     /// <summary>ASCII text of exactly <paramref name="length"/> bytes.</summary>
