@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -21,7 +22,9 @@ public sealed class ChatSocketKestrelTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        _factory.UseKestrel(0);
+        // Listen on a free port through Kestrel's options: UseKestrel(0) would set the port after ChatApi's
+        // host may already have started, and fail now and then.
+        _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         _address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return ValueTask.CompletedTask;
