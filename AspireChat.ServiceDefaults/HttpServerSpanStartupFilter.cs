@@ -32,16 +32,23 @@ internal sealed class HttpServerSpanStartupFilter : IStartupFilter
                 return;
             }
 
-            activity.SetTag("http.request.method", context.Request.Method);
-            activity.SetTag("url.scheme", context.Request.Scheme);
-            activity.SetTag("url.path", context.Request.Path.Value);
-            activity.SetTag("server.address", context.Request.Host.Host);
+            // The request as it came in (UseDefaultFiles rewrites the path), tagged on the span only as the request
+            // ends, when the span is exported: a WebSocket's request lasts as long as its socket, and its span need
+            // not hold the tags all that time.
+            var method = context.Request.Method;
+            var scheme = context.Request.Scheme;
+            var path = context.Request.Path.Value;
+            var host = context.Request.Host;
             try
             {
                 await nextMiddleware(context);
             }
             finally
             {
+                activity.SetTag("http.request.method", method);
+                activity.SetTag("url.scheme", scheme);
+                activity.SetTag("url.path", path);
+                activity.SetTag("server.address", host.Host);
                 var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
                 if (route is null && context.Response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status304NotModified)
                 {

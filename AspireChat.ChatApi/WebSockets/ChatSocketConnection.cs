@@ -1,11 +1,7 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Threading.Channels;
-using System.Threading.RateLimiting;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -25,17 +21,31 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly ReplyCoordinator _coordinator;
     private readonly IReplyBroker _broker;
     private readonly string _originId = ConversationIds.New();
-    private readonly DeliveryFilter _delivered = new();
-    private readonly ConcurrentDictionary<string, Task<IAsyncDisposable?>> _watches = new(StringComparer.Ordinal);
-    private readonly Queue<string> _watchOrder = new();
     private readonly ChatServiceOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<ServerFrame> _outbound;
-    private readonly TokenBucketRateLimiter _messageLimiter;
-    private readonly ConcurrentDictionary<string, LiveReply> _watching = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Activity> _sendSpans = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _closing;
     private readonly CancellationTokenRegistration _serverClosing;
+
+    // What only a connection that chats needs is made when first needed, so an idle one holds none of it
+    // (docs/benchmarks.md, memory per idle WebSocket).
+    // The outgoing queue and its send loop: made by the first frame to send (or by the server's close),
+    // on whichever thread brings it, under _sendLock; none is made once the connection has ended.
+    private readonly Lock _sendLock = new();
+    private Channel<ServerFrame>? _outbound;
+    private Task? _sending;
+    private bool _sendingEnded;
+    private DeliveryFilter? _delivered;
+    // The message rate limit: made by the first message.
+    private MessageTokenBucket? _messageBudget;
+    // The replies this connection asked for, by message id: written by the receive loop (before it begins
+    // a reply, so before any frame of it is queued), read by the send loop and at the end.
+    private ConcurrentDictionary<string, LiveReply>? _watching;
+    // The conversations it watches, and in which order they were asked for: the receive loop's alone.
+    private ConcurrentDictionary<string, Task<IAsyncDisposable?>>? _watches;
+    private Queue<string>? _watchOrder;
+    // The send loop's alone.
+    private Dictionary<string, Activity>? _sendSpans;
     private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Conversations one connection watches at most: a page that opens one after another does not pile up watches.</summary>
@@ -50,7 +60,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         Aborted,
     }
 
-    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, IReplyBroker broker, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
+    public ChatSocketConnection(WebSocket socket, string ownerId, ReplyCoordinator coordinator, IReplyBroker broker, ChatServiceOptions options, ILogger logger, TimeProvider timeProvider, CancellationToken stopping)
     {
         _socket = socket;
         _ownerId = ownerId;
@@ -58,41 +68,28 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         _broker = broker;
         _options = options;
         _logger = logger;
+        _timeProvider = timeProvider;
         _closing = new CancellationTokenSource();
-        _outbound = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(options.MaxQueuedFrames) { SingleReader = true });
         // Cancelling a receive aborts a WebSocket, so a server-side close goes out through the
         // send loop instead: it sends what is queued, then the close frame.
-        _serverClosing = stopping.Register(() =>
-        {
-            _closedByServer = true;
-            _outbound.Writer.TryComplete();
-        });
-        _messageLimiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.Limits.MessageBurst,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1) / options.Limits.MessagesPerMinute,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+        _serverClosing = stopping.Register(static state => ((ChatSocketConnection)state!).CloseFromServer(), this);
     }
 
     /// <summary>Serves the socket until the client closes it, it fails, or the server stops.</summary>
     public async Task RunAsync()
     {
-        var sending = SendLoopAsync();
         var ending = await ReceiveLoopAsync(_closing.Token);
-        foreach (var reply in _watching.Values)
+        foreach (var reply in _watching?.Values ?? [])
         {
             reply.Detach(this, disconnected: !_closedByServer);
         }
 
-        foreach (var watch in _watches.Values)
+        foreach (var watch in _watches?.Values ?? [])
         {
             await UnwatchAsync(watch);
         }
 
-        _outbound.Writer.TryComplete();
+        var sending = EndSending();
         if (ending != Ending.ClientClosed)
         {
             // Nothing more can be written to a peer that is gone or does not read.
@@ -104,11 +101,26 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     }
 
     /// <summary>A reply's frame. A reply can reach this connection twice (it sent the message, and it watches the conversation): once is enough.</summary>
-    public bool TryDeliver(ServerFrame frame) => !_delivered.IsNew(frame) || Enqueue(frame);
+    public bool TryDeliver(ServerFrame frame) => !Delivered.IsNew(frame) || Enqueue(frame);
+
+    /// <summary>Made by the first frame of a reply, on whichever thread brings it.</summary>
+    private DeliveryFilter Delivered => LazyInitializer.EnsureInitialized(ref _delivered, static () => new DeliveryFilter());
+
+    private void CloseFromServer()
+    {
+        _closedByServer = true;
+        Outbound()?.Writer.TryComplete();
+    }
 
     private bool Enqueue(ServerFrame frame)
     {
-        if (_outbound.Writer.TryWrite(frame))
+        if (Outbound() is not { } outbound)
+        {
+            // The connection has ended.
+            return false;
+        }
+
+        if (outbound.Writer.TryWrite(frame))
         {
             return true;
         }
@@ -124,26 +136,61 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         return false;
     }
 
+    /// <summary>The outgoing queue, with its send loop started the first time; null once the connection has ended without one.</summary>
+    private Channel<ServerFrame>? Outbound()
+    {
+        if (Volatile.Read(ref _outbound) is { } outbound)
+        {
+            return outbound;
+        }
+
+        lock (_sendLock)
+        {
+            if (_outbound is null && !_sendingEnded)
+            {
+                var created = Channel.CreateBounded<ServerFrame>(new BoundedChannelOptions(_options.MaxQueuedFrames) { SingleReader = true });
+                _sending = SendLoopAsync(created.Reader);
+                Volatile.Write(ref _outbound, created);
+            }
+
+            return _outbound;
+        }
+    }
+
+    /// <summary>Lets the send loop finish what is queued; no queue is made after this.</summary>
+    private Task EndSending()
+    {
+        lock (_sendLock)
+        {
+            _sendingEnded = true;
+            _outbound?.Writer.TryComplete();
+            return _sending ?? Task.CompletedTask;
+        }
+    }
+
     public void Dispose()
     {
         _serverClosing.Dispose();
-        _messageLimiter.Dispose();
         _closing.Dispose();
-        foreach (var span in _sendSpans.Values)
+        if (_sendSpans is { } sendSpans)
         {
-            span.Dispose();
+            foreach (var span in sendSpans.Values)
+            {
+                span.Dispose();
+            }
         }
     }
 
     private async Task<Ending> ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes + 1);
         try
         {
             while (true)
             {
-                var (length, type, tooLarge) = await ReceiveFrameAsync(buffer, cancellationToken);
-                switch (type)
+                // Waits holding no buffer; the message then gets one for as long as it is read and handled.
+                var next = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                using var message = await ClientMessage.ReadAsync(_socket, next, _options.MaxFrameBytes, cancellationToken);
+                switch (message.Type)
                 {
                     case WebSocketMessageType.Close:
                         return Ending.ClientClosed;
@@ -152,13 +199,13 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                         continue;
                 }
 
-                if (tooLarge)
+                if (message.TooLarge)
                 {
                     Send(new ErrorFrame(ErrorCodes.FrameTooLarge, $"A frame may hold at most {_options.MaxFrameBytes} bytes."));
                     continue;
                 }
 
-                Handle(buffer.AsSpan(0, length));
+                Handle(message.Content);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -169,32 +216,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         {
             // The peer vanished (reset, keep-alive timeout): nothing to answer.
             return Ending.Failed;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Reads one whole message; past the size limit the rest is read and dropped, so the connection stays usable.</summary>
-    private async Task<(int Length, WebSocketMessageType Type, bool TooLarge)> ReceiveFrameAsync(byte[] buffer, CancellationToken cancellationToken)
-    {
-        var length = 0;
-        var tooLarge = false;
-        while (true)
-        {
-            var free = buffer.AsMemory(tooLarge ? 0 : length);
-            var result = await _socket.ReceiveAsync(free, cancellationToken);
-            if (!tooLarge)
-            {
-                length += result.Count;
-                tooLarge = length > _options.MaxFrameBytes;
-            }
-
-            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close)
-            {
-                return (length, result.MessageType, tooLarge);
-            }
         }
     }
 
@@ -216,23 +237,21 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                 Resume(frame);
                 break;
             case ClientFrame.MessageType:
-                using (var lease = _messageLimiter.AttemptAcquire())
+                _messageBudget ??= new MessageTokenBucket(_options.Limits, _timeProvider);
+                if (!_messageBudget.TryTake(out var retryAfter))
                 {
-                    if (!lease.IsAcquired)
+                    Send(new ErrorFrame(ErrorCodes.RateLimited, $"Too many messages; try again in {retryAfter.TotalSeconds:0.#} s.")
                     {
-                        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _messageLimiter.ReplenishmentPeriod;
-                        Send(new ErrorFrame(ErrorCodes.RateLimited, $"Too many messages; try again in {retryAfter.TotalSeconds:0.#} s.")
-                        {
-                            ConversationId = frame.ConversationId,
-                            ReplyTo = frame.Id,
-                            RetryAfterMs = (long)Math.Ceiling(retryAfter.TotalMilliseconds),
-                        });
-                        return;
-                    }
+                        ConversationId = frame.ConversationId,
+                        ReplyTo = frame.Id,
+                        RetryAfterMs = (long)Math.Ceiling(retryAfter.TotalMilliseconds),
+                    });
+                    return;
                 }
 
+                var watching = _watching ??= new ConcurrentDictionary<string, LiveReply>(StringComparer.Ordinal);
                 var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent, _originId), this);
-                _watching[reply.MessageId] = reply;
+                watching[reply.MessageId] = reply;
                 break;
         }
     }
@@ -244,7 +263,8 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private void Resume(ClientFrame frame)
     {
         var request = new WatchRequest(_ownerId, frame.ConversationId!, frame.MessageId, frame.LastSeq ?? 0, _originId);
-        if (request.MessageId is null && _watches.TryGetValue(request.ConversationId, out var current) && current.IsCompletedSuccessfully && current.Result is not null)
+        var watches = _watches ??= new ConcurrentDictionary<string, Task<IAsyncDisposable?>>(StringComparer.Ordinal);
+        if (request.MessageId is null && watches.TryGetValue(request.ConversationId, out var current) && current.IsCompletedSuccessfully && current.Result is not null)
         {
             // Already watching it.
             return;
@@ -253,15 +273,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         if (request.MessageId is { } messageId)
         {
             // What the client has already counts as delivered.
-            _delivered.Resumed(messageId, request.LastSeq);
+            Delivered.Resumed(messageId, request.LastSeq);
         }
 
-        var previous = _watches.TryGetValue(request.ConversationId, out var watching) ? watching : null;
-        _watches[request.ConversationId] = WatchAsync(request, previous);
+        var previous = watches.TryGetValue(request.ConversationId, out var watching) ? watching : null;
+        watches[request.ConversationId] = WatchAsync(request, previous);
         if (previous is null)
         {
-            _watchOrder.Enqueue(request.ConversationId);
-            if (_watchOrder.Count > MaxWatchedConversations && _watches.TryRemove(_watchOrder.Dequeue(), out var oldest))
+            var watchOrder = _watchOrder ??= new Queue<string>();
+            watchOrder.Enqueue(request.ConversationId);
+            if (watchOrder.Count > MaxWatchedConversations && watches.TryRemove(watchOrder.Dequeue(), out var oldest))
             {
                 _ = UnwatchAsync(oldest);
             }
@@ -305,24 +326,24 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         }
     }
 
-    private async Task SendLoopAsync()
+    private async Task SendLoopAsync(ChannelReader<ServerFrame> frames)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        // Relaxed escaping: frames are JSON over a socket, never inlined into HTML, so quotes and '<' need no \u escapes.
-        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var json = new ServerFrameWriter();
         try
         {
-            await foreach (var frame in _outbound.Reader.ReadAllAsync())
+            while (await frames.WaitToReadAsync())
             {
-                buffer.ResetWrittenCount();
-                writer.Reset(buffer);
-                JsonSerializer.Serialize(writer, frame, ProtocolJsonContext.Default.ServerFrame);
-                TraceSend(frame);
-                if (frame is ChunkFrame)
+                while (frames.TryRead(out var frame))
                 {
-                    ChatTelemetry.Chunks.Add(1);
+                    var utf8 = json.Write(frame);
+                    TraceSend(frame);
+                    if (frame is ChunkFrame)
+                    {
+                        ChatTelemetry.Chunks.Add(1);
+                    }
+
+                    await _socket.SendAsync(utf8, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
                 }
-                await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
 
             if (_closedByServer)
@@ -344,16 +365,16 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     {
         switch (frame)
         {
-            case StartFrame start when _watching.TryGetValue(start.MessageId, out var reply) && reply.Activity is { } parent:
+            case StartFrame start when _watching is { } watching && watching.TryGetValue(start.MessageId, out var reply) && reply.Activity is { } parent:
                 if (ChatTelemetry.Source.StartActivity("ws send", ActivityKind.Producer, parent.Context) is { } span)
                 {
-                    _sendSpans[start.MessageId] = span;
+                    (_sendSpans ??= new Dictionary<string, Activity>(StringComparer.Ordinal))[start.MessageId] = span;
                 }
 
                 break;
             case EndFrame end:
-                _watching.TryRemove(end.MessageId, out _);
-                if (_sendSpans.Remove(end.MessageId, out var sendSpan))
+                _watching?.TryRemove(end.MessageId, out _);
+                if (_sendSpans is { } sendSpans && sendSpans.Remove(end.MessageId, out var sendSpan))
                 {
                     sendSpan.SetTag("gen_ai.response.finish_reasons", new[] { end.FinishReason });
                     sendSpan.Dispose();

@@ -1,81 +1,16 @@
-using System.Net.WebSockets;
-using System.Text.Json;
-using AspireChat.ChatApi.Chat;
-using AspireChat.ChatApi.Owners;
-using AspireChat.ChatApi.Protocol;
-using Microsoft.Extensions.Options;
-
 namespace AspireChat.ChatApi.WebSockets;
 
 /// <summary><c>GET /ws</c>: the chat WebSocket (docs/protocol.md).</summary>
 public static class ChatSocketEndpoint
 {
-    /// <summary>How long a client that holds too many sockets is told to wait.</summary>
-    private static readonly TimeSpan s_connectionRetryAfter = TimeSpan.FromSeconds(5);
-
-    public static IEndpointConventionBuilder MapChatSocket(this IEndpointRouteBuilder app) =>
-        app.Map("/ws", AcceptAsync)
+    public static IEndpointConventionBuilder MapChatSocket(this IEndpointRouteBuilder app)
+    {
+        // The acceptor's services are singletons, resolved once here rather than bound as handler parameters:
+        // binding them would give each request a service scope, which a WebSocket's request keeps for the
+        // socket's whole life (docs/benchmarks.md, memory per idle WebSocket).
+        var acceptor = ActivatorUtilities.CreateInstance<ChatSocketAcceptor>(app.ServiceProvider);
+        return app.Map("/ws", acceptor.AcceptAsync)
             .WithName("ChatSocket")
             .WithSummary("The chat WebSocket: message and stop in; start, chunk, end and error out.");
-
-    private static async Task AcceptAsync(
-        HttpContext context,
-        ReplyCoordinator coordinator,
-        IReplyBroker broker,
-        ConnectionCounter connections,
-        IOptions<ChatServiceOptions> options,
-        ILoggerFactory loggerFactory)
-    {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("This endpoint speaks WebSocket only.", context.RequestAborted);
-            return;
-        }
-
-        var settings = options.Value;
-        if (!OriginPolicy.IsAllowed(context.Request, settings.AllowedOrigins))
-        {
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return;
-        }
-
-        // Before the handshake completes, so the cookie rides on the 101 response.
-        var owner = Owner.FromRequest(context);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = settings.KeepAliveInterval,
-            KeepAliveTimeout = settings.KeepAliveTimeout,
-        });
-
-        if (!connections.TryAcquire(owner.Id, settings.Limits.MaxConnectionsPerClient))
-        {
-            await RefuseAsync(socket);
-            return;
-        }
-
-        ChatTelemetry.OpenConnections.Add(1);
-        try
-        {
-            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, loggerFactory.CreateLogger<ChatSocketConnection>(), coordinator.Drained);
-            await connection.RunAsync();
-        }
-        finally
-        {
-            ChatTelemetry.OpenConnections.Add(-1);
-            connections.Release(owner.Id);
-        }
-    }
-
-    /// <summary>A browser cannot read a refused handshake's status, so accept, say why in a frame, and close.</summary>
-    private static async Task RefuseAsync(WebSocket socket)
-    {
-        var error = new ErrorFrame(ErrorCodes.TooManyConnections, "Too many open connections from this browser; close a tab and try again.")
-        {
-            RetryAfterMs = (long)s_connectionRetryAfter.TotalMilliseconds,
-        };
-        var json = JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(error, ProtocolJsonContext.Default.ServerFrame);
-        await socket.SendAsync(json, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "Too many connections.", CancellationToken.None);
     }
 }
