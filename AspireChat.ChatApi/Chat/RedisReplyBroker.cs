@@ -179,8 +179,9 @@ public sealed class RedisReplyBroker(
         foreach (var (frame, seq) in tail)
         {
             n++;
-            commands.Add(RedisReplyFormat.XAdd(key, options.Value.MaxStreamLength, n, RedisReplyFormat.Fields(frame, seq)));
-            commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(start.ConversationId), RedisReplyFormat.Envelope(n, messageId, null, frame)));
+            var json = RedisReplyFormat.Json(frame);
+            commands.Add(RedisReplyFormat.XAdd(key, options.Value.MaxStreamLength, n, json, seq));
+            commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(start.ConversationId), RedisReplyFormat.Envelope(n, messageId, null, json)));
         }
 
         commands.Add(RedisCommands.PExpire(key, options.Value.Retention));

@@ -16,13 +16,30 @@ internal sealed record StoredFrame(long N, long Seq, ServerFrame Frame, string? 
 /// <summary>How reply frames are written to Redis streams and pub/sub messages: frame JSON as on the wire.</summary>
 internal static class RedisReplyFormat
 {
+    // Encoded once: every frame of every reply sends them.
+    private static readonly RedisArg MaxLength = "MAXLEN";
+    private static readonly RedisArg Approximately = "~";
+    private static readonly RedisArg FrameField = RedisReplyKeys.FrameField;
+    private static readonly RedisArg SeqField = RedisReplyKeys.SeqField;
+    private static readonly RedisArg OwnerField = RedisReplyKeys.OwnerField;
+    private static readonly RedisArg UserField = RedisReplyKeys.UserField;
+
     public static byte[] Json(ServerFrame frame) => JsonSerializer.SerializeToUtf8Bytes(frame, ProtocolJsonContext.Default.ServerFrame);
 
     public static ServerFrame Frame(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ServerFrame)!;
 
     /// <summary><c>n messageId origin</c>, a newline, the frame's JSON.</summary>
-    public static byte[] Envelope(long n, string messageId, string? origin, ServerFrame frame) =>
-        [.. Encoding.UTF8.GetBytes(FormattableString.Invariant($"{n} {messageId} {origin ?? "-"}\n")), .. Json(frame)];
+    public static byte[] Envelope(long n, string messageId, string? origin, ServerFrame frame) => Envelope(n, messageId, origin, Json(frame));
+
+    /// <summary>The envelope around JSON already serialized (for the stream entry too): one serialization per frame.</summary>
+    public static byte[] Envelope(long n, string messageId, string? origin, ReadOnlySpan<byte> frameJson)
+    {
+        var header = FormattableString.Invariant($"{n} {messageId} {origin ?? "-"}\n");
+        var envelope = new byte[Encoding.UTF8.GetByteCount(header) + frameJson.Length];
+        var written = Encoding.UTF8.GetBytes(header, envelope);
+        frameJson.CopyTo(envelope.AsSpan(written));
+        return envelope;
+    }
 
     public static ReplyEnvelope? ParseEnvelope(ReadOnlySpan<byte> payload)
     {
@@ -38,26 +55,19 @@ internal static class RedisReplyFormat
             : null;
     }
 
-    public static KeyValuePair<string, RedisArg>[] Fields(ServerFrame frame, long seq, string? ownerId = null, ConversationMessage? userMessage = null)
+    /// <summary>
+    /// XADD key MAXLEN ~ max 0-n frame {json} seq {seq}: the n-th frame, at an id the writer chooses,
+    /// so a rewrite cannot duplicate it. The first frame (start) also holds the owner and the user message.
+    /// </summary>
+    public static RedisCommand XAdd(RedisArg key, RedisArg maxLength, long n, byte[] frameJson, long seq, string? ownerId = null, ConversationMessage? userMessage = null)
     {
-        List<KeyValuePair<string, RedisArg>> fields = [new(RedisReplyKeys.FrameField, Json(frame)), new(RedisReplyKeys.SeqField, seq)];
+        List<RedisArg> arguments = new(11) { key, MaxLength, Approximately, maxLength, RedisReplyKeys.EntryId(n), FrameField, frameJson, SeqField, seq };
         if (ownerId is not null && userMessage is not null)
         {
-            fields.Add(new(RedisReplyKeys.OwnerField, ownerId));
-            fields.Add(new(RedisReplyKeys.UserField, JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage)));
-        }
-
-        return [.. fields];
-    }
-
-    /// <summary>XADD key MAXLEN ~ max 0-n field value ...: the n-th frame, at an id the writer chooses, so a rewrite cannot duplicate it.</summary>
-    public static RedisCommand XAdd(string key, int maxLength, long n, IEnumerable<KeyValuePair<string, RedisArg>> fields)
-    {
-        List<RedisArg> arguments = [key, "MAXLEN", "~", maxLength, RedisReplyKeys.EntryId(n)];
-        foreach (var (field, value) in fields)
-        {
-            arguments.Add(field);
-            arguments.Add(value);
+            arguments.Add(OwnerField);
+            arguments.Add(ownerId);
+            arguments.Add(UserField);
+            arguments.Add(JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage));
         }
 
         return new RedisCommand("XADD", arguments);

@@ -43,6 +43,10 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     private readonly string _messageId;
     private readonly string? _origin;
     private readonly ConversationMessage _userMessage;
+    // Encoded once for the reply's every frame.
+    private readonly RedisArg _stream;
+    private readonly RedisArg _channel;
+    private readonly RedisArg _maxStreamLength;
     private readonly Channel<ServerFrame> _queue = Channel.CreateUnbounded<ServerFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly List<(ServerFrame Frame, long Seq)> _frames = [];
     private long _seq;
@@ -59,6 +63,9 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         _messageId = turn.Reply.MessageId;
         _origin = turn.OriginId;
         _userMessage = userMessage;
+        _stream = RedisReplyKeys.Stream(_messageId);
+        _channel = RedisReplyKeys.Channel(_conversationId);
+        _maxStreamLength = options.MaxStreamLength;
         Completion = RunAsync();
     }
 
@@ -120,7 +127,6 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     {
         var giveUpAt = _timeProvider.GetUtcNow() + _options.WriteRetryTime;
         var wait = TimeSpan.FromMilliseconds(50);
-        var key = RedisReplyKeys.Stream(_messageId);
         while (true)
         {
             try
@@ -128,7 +134,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                 if (verify)
                 {
                     // After a failure the stream may hold more than we know (EXEC ran, its reply was lost) or nothing (Redis restarted empty).
-                    stored = (await RedisReplyFormat.LastAsync(_redis, key, CancellationToken.None))?.N ?? 0;
+                    stored = (await RedisReplyFormat.LastAsync(_redis, RedisReplyKeys.Stream(_messageId), CancellationToken.None))?.N ?? 0;
                     verify = false;
                 }
 
@@ -137,17 +143,25 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     return (stored, false);
                 }
 
-                List<RedisCommand> commands = [];
+                List<RedisCommand> commands = new((int)(_frames.Count - stored) * 2 + 1);
                 for (var n = stored + 1; n <= _frames.Count; n++)
                 {
                     var (frame, seq) = _frames[(int)n - 1];
-                    var fields = n == 1 ? RedisReplyFormat.Fields(frame, seq, _ownerId, _userMessage) : RedisReplyFormat.Fields(frame, seq);
-                    commands.Add(RedisReplyFormat.XAdd(key, _options.MaxStreamLength, n, fields));
-                    commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(_conversationId), RedisReplyFormat.Envelope(n, _messageId, _origin, frame)));
+                    var json = RedisReplyFormat.Json(frame);
+                    commands.Add(n == 1
+                        ? RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq, _ownerId, _userMessage)
+                        : RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq));
+                    commands.Add(new RedisCommand("PUBLISH", _channel, RedisReplyFormat.Envelope(n, _messageId, _origin, json)));
                 }
 
-                // A stream nobody ends (its producer and every watcher gone) still goes away.
-                commands.Add(RedisCommands.PExpire(key, _options.Retention + TimeSpan.FromDays(1)));
+                if (stored == 0)
+                {
+                    // A stream nobody ends (its producer and every watcher gone) still goes away. Set when
+                    // the stream is created (or written again from its start after Redis lost it): later
+                    // XADDs keep a key's time to live, so the frames after it need no PEXPIRE of their own.
+                    commands.Add(RedisCommands.PExpire(_stream, _options.Retention + TimeSpan.FromDays(1)));
+                }
+
                 var replies = await _redis.TransactionAsync(commands, CancellationToken.None);
                 if (replies is null || replies.Any(r => r.Type == RespType.Error))
                 {
