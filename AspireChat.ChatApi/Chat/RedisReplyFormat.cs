@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.Redis;
@@ -34,9 +35,13 @@ internal static class RedisReplyFormat
     /// <summary>The envelope around JSON already serialized (for the stream entry too): one serialization per frame.</summary>
     public static byte[] Envelope(long n, string messageId, string? origin, ReadOnlySpan<byte> frameJson)
     {
-        var header = FormattableString.Invariant($"{n} {messageId} {origin ?? "-"}\n");
-        var envelope = new byte[Encoding.UTF8.GetByteCount(header) + frameJson.Length];
-        var written = Encoding.UTF8.GetBytes(header, envelope);
+        origin ??= "-";
+        // The header is formatted on the stack (it is short: a number and two ids), then copied once.
+        var headerLength = 22 + Encoding.UTF8.GetMaxByteCount(messageId.Length + origin.Length);
+        var header = headerLength <= 512 ? stackalloc byte[headerLength] : new byte[headerLength];
+        Utf8.TryWrite(header, CultureInfo.InvariantCulture, $"{n} {messageId} {origin}\n", out var written);
+        var envelope = new byte[written + frameJson.Length];
+        header[..written].CopyTo(envelope);
         frameJson.CopyTo(envelope.AsSpan(written));
         return envelope;
     }
