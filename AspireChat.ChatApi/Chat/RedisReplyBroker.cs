@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -175,14 +176,17 @@ public sealed class RedisReplyBroker(
 
         tail.Add((end, frames[^1].Seq));
         List<RedisCommand> commands = [];
+        var message = new ArrayBufferWriter<byte>();
         var n = frames[^1].N;
         foreach (var (frame, seq) in tail)
         {
             n++;
             var json = RedisReplyFormat.Json(frame);
             commands.Add(RedisReplyFormat.XAdd(key, options.Value.MaxStreamLength, n, json, seq));
-            commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(start.ConversationId), RedisReplyFormat.Envelope(n, messageId, null, json)));
+            RedisReplyFormat.AppendEnvelope(message, n, messageId, null, json);
         }
+
+        commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(start.ConversationId), message.WrittenMemory));
 
         commands.Add(RedisCommands.PExpire(key, options.Value.Retention));
         commands.Add(new RedisCommand("EVAL", RedisReplyPublisher.ReleaseScript, 1, RedisReplyKeys.Active(start.ConversationId), messageId));

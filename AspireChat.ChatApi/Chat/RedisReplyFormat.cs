@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +15,12 @@ internal sealed record ReplyEnvelope(long N, string MessageId, string Origin, Se
 /// <summary>A stored reply read back from its stream.</summary>
 internal sealed record StoredFrame(long N, long Seq, ServerFrame Frame, string? OwnerId, ConversationMessage? UserMessage);
 
-/// <summary>How reply frames are written to Redis streams and pub/sub messages: frame JSON as on the wire.</summary>
+/// <summary>
+/// How reply frames are written to Redis streams and pub/sub messages: frame JSON as on the wire. A
+/// message holds one or more envelopes, each <c>n messageId origin</c>, a newline and the frame's
+/// JSON, separated by newlines: compact JSON holds no raw newline, so one always ends a frame. A batch
+/// of frames stored together is published as one message.
+/// </summary>
 internal static class RedisReplyFormat
 {
     // Encoded once: every frame of every reply sends them.
@@ -29,35 +35,55 @@ internal static class RedisReplyFormat
 
     public static ServerFrame Frame(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ServerFrame)!;
 
-    /// <summary><c>n messageId origin</c>, a newline, the frame's JSON.</summary>
-    public static byte[] Envelope(long n, string messageId, string? origin, ServerFrame frame) => Envelope(n, messageId, origin, Json(frame));
-
-    /// <summary>The envelope around JSON already serialized (for the stream entry too): one serialization per frame.</summary>
-    public static byte[] Envelope(long n, string messageId, string? origin, ReadOnlySpan<byte> frameJson)
+    /// <summary>A message of one frame.</summary>
+    public static byte[] Envelope(long n, string messageId, string? origin, ServerFrame frame)
     {
-        origin ??= "-";
-        // The header is formatted on the stack (it is short: a number and two ids), then copied once.
-        var headerLength = 22 + Encoding.UTF8.GetMaxByteCount(messageId.Length + origin.Length);
-        var header = headerLength <= 512 ? stackalloc byte[headerLength] : new byte[headerLength];
-        Utf8.TryWrite(header, CultureInfo.InvariantCulture, $"{n} {messageId} {origin}\n", out var written);
-        var envelope = new byte[written + frameJson.Length];
-        header[..written].CopyTo(envelope);
-        frameJson.CopyTo(envelope.AsSpan(written));
-        return envelope;
+        var message = new ArrayBufferWriter<byte>();
+        AppendEnvelope(message, n, messageId, origin, Json(frame));
+        return message.WrittenSpan.ToArray();
     }
 
-    public static ReplyEnvelope? ParseEnvelope(ReadOnlySpan<byte> payload)
+    /// <summary>Adds a frame to a message, around JSON already serialized (for the stream entry too): one serialization per frame.</summary>
+    public static void AppendEnvelope(ArrayBufferWriter<byte> message, long n, string messageId, string? origin, ReadOnlySpan<byte> frameJson)
     {
-        var newline = payload.IndexOf((byte)'\n');
-        if (newline < 0)
+        ArgumentNullException.ThrowIfNull(message);
+        origin ??= "-";
+        if (message.WrittenCount > 0)
         {
-            return null;
+            message.Write("\n"u8);
         }
 
-        var header = Encoding.UTF8.GetString(payload[..newline]).Split(' ');
-        return header.Length == 3 && long.TryParse(header[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? new ReplyEnvelope(n, header[1], header[2], Frame(payload[(newline + 1)..]))
-            : null;
+        var header = message.GetSpan(22 + Encoding.UTF8.GetMaxByteCount(messageId.Length + origin.Length));
+        Utf8.TryWrite(header, CultureInfo.InvariantCulture, $"{n} {messageId} {origin}\n", out var written);
+        message.Advance(written);
+        message.Write(frameJson);
+    }
+
+    /// <summary>The frames of a message, in order; a malformed envelope ends the list.</summary>
+    public static List<ReplyEnvelope> ParseEnvelopes(ReadOnlySpan<byte> payload)
+    {
+        List<ReplyEnvelope> envelopes = [];
+        while (!payload.IsEmpty)
+        {
+            var newline = payload.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            var header = Encoding.UTF8.GetString(payload[..newline]).Split(' ');
+            if (header.Length != 3 || !long.TryParse(header[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                break;
+            }
+
+            payload = payload[(newline + 1)..];
+            var end = payload.IndexOf((byte)'\n');
+            envelopes.Add(new ReplyEnvelope(n, header[1], header[2], Frame(end < 0 ? payload : payload[..end])));
+            payload = end < 0 ? [] : payload[(end + 1)..];
+        }
+
+        return envelopes;
     }
 
     /// <summary>

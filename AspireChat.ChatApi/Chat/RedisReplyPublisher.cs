@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -8,8 +9,8 @@ namespace AspireChat.ChatApi.Chat;
 /// <summary>
 /// The producer's side of a reply in Redis. Observes the <see cref="LiveReply"/> like any client,
 /// so it never slows the model: frames are queued, then written in order, each as an XADD to the
-/// reply's stream followed by a PUBLISH to the conversation's channel in the same MULTI/EXEC (so a
-/// frame is never published before it is stored). Renews its claim on the conversation until the
+/// reply's stream, then one PUBLISH of them all to the conversation's channel, in the same MULTI/EXEC
+/// (so a frame is never published before it is stored). Renews its claim on the conversation until the
 /// end (then the conversation takes the next message), and the reply's own lease until every frame
 /// is stored (so nobody takes it for dead while it catches up). While Redis is unreachable it keeps the frames and
 /// retries; when Redis is back it writes whatever the stream lacks (a Redis that restarted empty
@@ -143,7 +144,8 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     return (stored, false);
                 }
 
-                List<RedisCommand> commands = new((int)(_frames.Count - stored) * 2 + 1);
+                List<RedisCommand> commands = new((int)(_frames.Count - stored) + 2);
+                var message = new ArrayBufferWriter<byte>();
                 for (var n = stored + 1; n <= _frames.Count; n++)
                 {
                     var (frame, seq) = _frames[(int)n - 1];
@@ -151,8 +153,11 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     commands.Add(n == 1
                         ? RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq, _ownerId, _userMessage)
                         : RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq));
-                    commands.Add(new RedisCommand("PUBLISH", _channel, RedisReplyFormat.Envelope(n, _messageId, _origin, json)));
+                    RedisReplyFormat.AppendEnvelope(message, n, _messageId, _origin, json);
                 }
+
+                // One message for the batch: at the relay ceiling a batch holds dozens of frames.
+                commands.Add(new RedisCommand("PUBLISH", _channel, message.WrittenMemory));
 
                 if (stored == 0)
                 {
