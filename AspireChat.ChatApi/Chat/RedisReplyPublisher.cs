@@ -145,7 +145,8 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                 }
 
                 List<RedisCommand> commands = new((int)(_frames.Count - stored) + 2);
-                var message = new ArrayBufferWriter<byte>();
+                // Sized for the usual chunk envelope (about 200 bytes), so a batch's message rarely grows.
+                var message = new ArrayBufferWriter<byte>((int)(_frames.Count - stored) * 256);
                 for (var n = stored + 1; n <= _frames.Count; n++)
                 {
                     var (frame, seq) = _frames[(int)n - 1];
