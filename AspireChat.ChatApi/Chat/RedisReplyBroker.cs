@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -19,6 +20,16 @@ public sealed class RedisReplyBroker(
     TimeProvider timeProvider,
     ILogger<RedisReplyBroker> logger) : IReplyBroker, IHostedService, IAsyncDisposable
 {
+    // Claims the conversation (SET NX), starts the reply's lease and records it as the conversation's
+    // latest reply, in one round trip before the first chunk instead of three. KEYS: active, lease,
+    // latest. ARGV: message id, lease ms, latest's time to live ms. Returns 0 when the conversation is
+    // busy, else the previous latest reply's id ("" when there was none).
+    private static readonly RedisScript ClaimScript = new("""
+        if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+        redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+        return redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3], 'GET') or ''
+        """);
+
     private readonly List<Action<string, string>> _stopHandlers = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task _subscribing = Task.CompletedTask;
@@ -30,19 +41,20 @@ public sealed class RedisReplyBroker(
         ArgumentNullException.ThrowIfNull(userMessage);
         var conversationId = turn.ConversationId!;
         var messageId = turn.Reply.MessageId;
-        var lease = options.Value.Lease;
-        if (!await redis.SetAsync(RedisReplyKeys.Active(conversationId), messageId, lease, onlyIfNotExists: true, cancellationToken))
+        var claim = await redis.EvalShaAsync(
+            ClaimScript,
+            [RedisReplyKeys.Active(conversationId), RedisReplyKeys.Lease(messageId), RedisReplyKeys.Latest(conversationId)],
+            [messageId, (long)options.Value.Lease.TotalMilliseconds, (long)(options.Value.Retention + TimeSpan.FromDays(1)).TotalMilliseconds],
+            cancellationToken);
+        if (claim.Type == RespType.Number)
         {
             return ClaimResult.Busy;
         }
 
         try
         {
-            await redis.SetAsync(RedisReplyKeys.Lease(messageId), "1", lease, onlyIfNotExists: false, cancellationToken);
-
             // The conversation's previous reply: if its producer died, it is finished and saved before this one.
-            var previous = await redis.ExecuteAsync(new RedisCommand("SET", RedisReplyKeys.Latest(conversationId), messageId, "PX", (long)(options.Value.Retention + TimeSpan.FromDays(1)).TotalMilliseconds, "GET"), cancellationToken);
-            var result = previous.AsString() is { } previousId && previousId != messageId && await FinalizeIfUnfinishedAsync(previousId, cancellationToken) == Finalized.Now
+            var result = claim.AsString() is { Length: > 0 } previousId && previousId != messageId && await FinalizeIfUnfinishedAsync(previousId, cancellationToken) == Finalized.Now
                 ? ClaimResult.ClaimedAfterInterrupted
                 : ClaimResult.Claimed;
 
@@ -175,13 +187,17 @@ public sealed class RedisReplyBroker(
 
         tail.Add((end, frames[^1].Seq));
         List<RedisCommand> commands = [];
+        var message = new ArrayBufferWriter<byte>();
         var n = frames[^1].N;
         foreach (var (frame, seq) in tail)
         {
             n++;
-            commands.Add(RedisReplyFormat.XAdd(key, options.Value.MaxStreamLength, n, RedisReplyFormat.Fields(frame, seq)));
-            commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(start.ConversationId), RedisReplyFormat.Envelope(n, messageId, null, frame)));
+            var json = RedisReplyFormat.Json(frame);
+            commands.Add(RedisReplyFormat.XAdd(key, options.Value.MaxStreamLength, n, json, seq));
+            RedisReplyFormat.AppendEnvelope(message, n, messageId, null, json);
         }
+
+        commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(start.ConversationId), message.WrittenMemory));
 
         commands.Add(RedisCommands.PExpire(key, options.Value.Retention));
         commands.Add(new RedisCommand("EVAL", RedisReplyPublisher.ReleaseScript, 1, RedisReplyKeys.Active(start.ConversationId), messageId));

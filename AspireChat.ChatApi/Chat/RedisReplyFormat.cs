@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.Redis;
@@ -13,51 +15,90 @@ internal sealed record ReplyEnvelope(long N, string MessageId, string Origin, Se
 /// <summary>A stored reply read back from its stream.</summary>
 internal sealed record StoredFrame(long N, long Seq, ServerFrame Frame, string? OwnerId, ConversationMessage? UserMessage);
 
-/// <summary>How reply frames are written to Redis streams and pub/sub messages: frame JSON as on the wire.</summary>
+/// <summary>
+/// How reply frames are written to Redis streams and pub/sub messages: frame JSON as on the wire. A
+/// message holds one or more envelopes, each <c>n messageId origin</c>, a newline and the frame's
+/// JSON, separated by newlines: compact JSON holds no raw newline, so one always ends a frame. A batch
+/// of frames stored together is published as one message.
+/// </summary>
 internal static class RedisReplyFormat
 {
+    // Encoded once: every frame of every reply sends them.
+    private static readonly RedisArg MaxLength = "MAXLEN";
+    private static readonly RedisArg Approximately = "~";
+    private static readonly RedisArg FrameField = RedisReplyKeys.FrameField;
+    private static readonly RedisArg SeqField = RedisReplyKeys.SeqField;
+    private static readonly RedisArg OwnerField = RedisReplyKeys.OwnerField;
+    private static readonly RedisArg UserField = RedisReplyKeys.UserField;
+
     public static byte[] Json(ServerFrame frame) => JsonSerializer.SerializeToUtf8Bytes(frame, ProtocolJsonContext.Default.ServerFrame);
 
     public static ServerFrame Frame(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ServerFrame)!;
 
-    /// <summary><c>n messageId origin</c>, a newline, the frame's JSON.</summary>
-    public static byte[] Envelope(long n, string messageId, string? origin, ServerFrame frame) =>
-        [.. Encoding.UTF8.GetBytes(FormattableString.Invariant($"{n} {messageId} {origin ?? "-"}\n")), .. Json(frame)];
-
-    public static ReplyEnvelope? ParseEnvelope(ReadOnlySpan<byte> payload)
+    /// <summary>A message of one frame.</summary>
+    public static byte[] Envelope(long n, string messageId, string? origin, ServerFrame frame)
     {
-        var newline = payload.IndexOf((byte)'\n');
-        if (newline < 0)
-        {
-            return null;
-        }
-
-        var header = Encoding.UTF8.GetString(payload[..newline]).Split(' ');
-        return header.Length == 3 && long.TryParse(header[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? new ReplyEnvelope(n, header[1], header[2], Frame(payload[(newline + 1)..]))
-            : null;
+        var message = new ArrayBufferWriter<byte>();
+        AppendEnvelope(message, n, messageId, origin, Json(frame));
+        return message.WrittenSpan.ToArray();
     }
 
-    public static KeyValuePair<string, RedisArg>[] Fields(ServerFrame frame, long seq, string? ownerId = null, ConversationMessage? userMessage = null)
+    /// <summary>Adds a frame to a message, around JSON already serialized (for the stream entry too): one serialization per frame.</summary>
+    public static void AppendEnvelope(ArrayBufferWriter<byte> message, long n, string messageId, string? origin, ReadOnlySpan<byte> frameJson)
     {
-        List<KeyValuePair<string, RedisArg>> fields = [new(RedisReplyKeys.FrameField, Json(frame)), new(RedisReplyKeys.SeqField, seq)];
+        ArgumentNullException.ThrowIfNull(message);
+        origin ??= "-";
+        if (message.WrittenCount > 0)
+        {
+            message.Write("\n"u8);
+        }
+
+        var header = message.GetSpan(22 + Encoding.UTF8.GetMaxByteCount(messageId.Length + origin.Length));
+        Utf8.TryWrite(header, CultureInfo.InvariantCulture, $"{n} {messageId} {origin}\n", out var written);
+        message.Advance(written);
+        message.Write(frameJson);
+    }
+
+    /// <summary>The frames of a message, in order; a malformed envelope ends the list.</summary>
+    public static List<ReplyEnvelope> ParseEnvelopes(ReadOnlySpan<byte> payload)
+    {
+        List<ReplyEnvelope> envelopes = [];
+        while (!payload.IsEmpty)
+        {
+            var newline = payload.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            var header = Encoding.UTF8.GetString(payload[..newline]).Split(' ');
+            if (header.Length != 3 || !long.TryParse(header[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                break;
+            }
+
+            payload = payload[(newline + 1)..];
+            var end = payload.IndexOf((byte)'\n');
+            envelopes.Add(new ReplyEnvelope(n, header[1], header[2], Frame(end < 0 ? payload : payload[..end])));
+            payload = end < 0 ? [] : payload[(end + 1)..];
+        }
+
+        return envelopes;
+    }
+
+    /// <summary>
+    /// XADD key MAXLEN ~ max 0-n frame {json} seq {seq}: the n-th frame, at an id the writer chooses,
+    /// so a rewrite cannot duplicate it. The first frame (start) also holds the owner and the user message.
+    /// </summary>
+    public static RedisCommand XAdd(RedisArg key, RedisArg maxLength, long n, byte[] frameJson, long seq, string? ownerId = null, ConversationMessage? userMessage = null)
+    {
+        List<RedisArg> arguments = new(11) { key, MaxLength, Approximately, maxLength, RedisReplyKeys.EntryId(n), FrameField, frameJson, SeqField, seq };
         if (ownerId is not null && userMessage is not null)
         {
-            fields.Add(new(RedisReplyKeys.OwnerField, ownerId));
-            fields.Add(new(RedisReplyKeys.UserField, JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage)));
-        }
-
-        return [.. fields];
-    }
-
-    /// <summary>XADD key MAXLEN ~ max 0-n field value ...: the n-th frame, at an id the writer chooses, so a rewrite cannot duplicate it.</summary>
-    public static RedisCommand XAdd(string key, int maxLength, long n, IEnumerable<KeyValuePair<string, RedisArg>> fields)
-    {
-        List<RedisArg> arguments = [key, "MAXLEN", "~", maxLength, RedisReplyKeys.EntryId(n)];
-        foreach (var (field, value) in fields)
-        {
-            arguments.Add(field);
-            arguments.Add(value);
+            arguments.Add(OwnerField);
+            arguments.Add(ownerId);
+            arguments.Add(UserField);
+            arguments.Add(JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage));
         }
 
         return new RedisCommand("XADD", arguments);

@@ -77,7 +77,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     private void OnPublished(RedisChannelMessage message)
     {
         // Runs on the subscriber's read loop: only queue.
-        if (RedisReplyFormat.ParseEnvelope(message.Payload.Span) is { } envelope)
+        foreach (var envelope in RedisReplyFormat.ParseEnvelopes(message.Payload.Span))
         {
             _inbox.Writer.TryWrite(envelope);
         }

@@ -8,15 +8,31 @@ namespace AspireChat.ChatApi.Conversations;
 
 /// <summary>
 /// Conversations in Redis: a hash of metadata, a list of message JSON and a per-owner sorted set
-/// (docs/redis.md). Every write is one MULTI/EXEC, and every write refreshes the time to live of
-/// all three keys. Appending checks ownership with WATCH on the metadata hash, on a dedicated
-/// connection, so a concurrent delete aborts the EXEC instead of bringing the conversation back.
+/// (docs/redis.md). Every write is atomic (MULTI/EXEC, or a script for an append), and every write
+/// refreshes the time to live of all three keys. Appending is one script on the shared connection:
+/// it checks the owner and writes in the same atomic step, so a concurrent delete either comes
+/// after it (and removes the turn with the rest) or before it (and the append finds no owner).
 /// </summary>
 public sealed class RedisConversationStore(IRedisClient redis, IOptions<ConversationOptions> options, TimeProvider timeProvider) : IConversationStore
 {
-    // A WATCH loses only when another append to the same conversation won in between, so this
-    // many attempts covers that many concurrent turns (the chat allows one at a time).
-    private const int MaxWatchAttempts = 32;
+    // KEYS: the hash, the message list, the owner's index. ARGV: owner, turn (ids of the user message
+    // and the reply), user message JSON, reply JSON, MaxMessages, updatedAt, time to live in ms, now and
+    // the oldest live score in Unix ms, conversation id. Returns 0 when the conversation is not the
+    // owner's, 1 when the turn was appended, 2 when it was already (a retry whose first reply was lost).
+    private static readonly RedisScript AppendTurnScript = new($$"""
+        local meta = redis.call('HMGET', KEYS[1], '{{OwnerField}}', '{{LastTurnField}}')
+        if meta[1] ~= ARGV[1] then return 0 end
+        if meta[2] == ARGV[2] then return 2 end
+        redis.call('RPUSH', KEYS[2], ARGV[3], ARGV[4])
+        redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+        redis.call('HSET', KEYS[1], '{{UpdatedAtField}}', ARGV[6], '{{LastTurnField}}', ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[7])
+        redis.call('PEXPIRE', KEYS[2], ARGV[7])
+        redis.call('ZADD', KEYS[3], ARGV[8], ARGV[10])
+        redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[9])
+        redis.call('PEXPIRE', KEYS[3], ARGV[7])
+        return 1
+        """);
 
     public async Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken)
     {
@@ -70,53 +86,25 @@ public sealed class RedisConversationStore(IRedisClient redis, IOptions<Conversa
         ArgumentNullException.ThrowIfNull(conversationId);
         ArgumentNullException.ThrowIfNull(userMessage);
         ArgumentNullException.ThrowIfNull(assistantMessage);
-        var meta = Conversation(conversationId);
-        var turn = $"{userMessage.Id} {assistantMessage.Id}";
+        var now = timeProvider.GetUtcNow();
         var ttl = options.Value.TimeToLive;
-        var user = JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage);
-        var assistant = JsonSerializer.SerializeToUtf8Bytes(assistantMessage, RedisConversationJsonContext.Default.ConversationMessage);
-
-        // WATCH is per connection, so this runs on a dedicated one.
-        await using var lease = await redis.LeaseAsync(cancellationToken);
-        for (var attempt = 0; attempt < MaxWatchAttempts; attempt++)
-        {
-            await lease.ExecuteAsync(new RedisCommand("WATCH", meta), cancellationToken);
-            var fields = await lease.ExecuteAsync(new RedisCommand("HMGET", meta, OwnerField, LastTurnField), cancellationToken);
-            if (fields.Items[0].AsString() != ownerId)
-            {
-                await lease.ExecuteAsync(new RedisCommand("UNWATCH"), cancellationToken);
-                return false;
-            }
-
-            if (fields.Items[1].AsString() == turn)
-            {
-                // A retry of an append whose EXEC went through but whose reply was lost.
-                await lease.ExecuteAsync(new RedisCommand("UNWATCH"), cancellationToken);
-                return true;
-            }
-
-            var now = timeProvider.GetUtcNow();
-            var applied = await lease.TransactionAsync(
-                [
-                    new RedisCommand("RPUSH", Messages(conversationId), user, assistant),
-                    new RedisCommand("LTRIM", Messages(conversationId), -options.Value.MaxMessages, -1),
-                    new RedisCommand("HSET", meta, UpdatedAtField, Format(now), LastTurnField, turn),
-                    RedisCommands.PExpire(meta, ttl),
-                    RedisCommands.PExpire(Messages(conversationId), ttl),
-                    .. IndexUpdate(ownerId, conversationId, now, ttl),
-                ],
-                cancellationToken);
-            if (applied is not null)
-            {
-                return true;
-            }
-
-            // The metadata changed between WATCH and EXEC (another turn, a delete): nothing was
-            // applied; look again, after a moment so concurrent appends do not retry in step.
-            await Task.Delay(Random.Shared.Next(1, 5 + attempt), cancellationToken);
-        }
-
-        throw new RedisException($"The conversation kept changing; the turn was not appended after {MaxWatchAttempts} attempts.");
+        var reply = await redis.EvalShaAsync(
+            AppendTurnScript,
+            [Conversation(conversationId), Messages(conversationId), OwnerIndex(ownerId)],
+            [
+                ownerId,
+                $"{userMessage.Id} {assistantMessage.Id}",
+                JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage),
+                JsonSerializer.SerializeToUtf8Bytes(assistantMessage, RedisConversationJsonContext.Default.ConversationMessage),
+                options.Value.MaxMessages,
+                Format(now),
+                (long)ttl.TotalMilliseconds,
+                now.ToUnixTimeMilliseconds(),
+                (now - ttl).ToUnixTimeMilliseconds(),
+                conversationId,
+            ],
+            cancellationToken);
+        return reply.Number != 0;
     }
 
     public async Task<bool> DeleteAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
@@ -128,7 +116,7 @@ public sealed class RedisConversationStore(IRedisClient redis, IOptions<Conversa
             return false;
         }
 
-        // A turn appended concurrently sees the hash gone at EXEC (its WATCH) and reports not found.
+        // An append that runs after this finds no owner and reports not found; one that ran before is deleted with the rest.
         await redis.TransactionAsync(
             [new RedisCommand("DEL", Conversation(conversationId), Messages(conversationId)), new RedisCommand("ZREM", OwnerIndex(ownerId), conversationId)],
             cancellationToken);

@@ -103,6 +103,26 @@ public static class RedisCommands
         return reply.IsNull || reply.Items.Count == 0 ? [] : ToEntries(reply.Items[0].Items[1]);
     }
 
+    /// <summary>
+    /// EVALSHA sha numkeys keys... args...: runs <paramref name="script"/> by its hash, and with EVAL
+    /// (which also caches it again) when Redis answers NOSCRIPT. Returns the script's reply.
+    /// </summary>
+    public static async Task<RespValue> EvalShaAsync(this IRedisCommandExecutor redis, RedisScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> arguments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(arguments);
+        try
+        {
+            return await redis.ExecuteAsync(new RedisCommand("EVALSHA", [script.Sha1, keys.Count, .. keys, .. arguments]), cancellationToken);
+        }
+        catch (RedisServerException ex) when (ex.Prefix == "NOSCRIPT")
+        {
+            // Nothing ran: Redis did not know the script.
+            return await redis.ExecuteAsync(new RedisCommand("EVAL", [script.Source, keys.Count, .. keys, .. arguments]), cancellationToken);
+        }
+    }
+
     public static RedisCommand PExpire(RedisArg key, TimeSpan timeToLive) => new("PEXPIRE", key, (long)timeToLive.TotalMilliseconds);
 
     public static IReadOnlyDictionary<string, string> ToDictionary(RespValue reply)

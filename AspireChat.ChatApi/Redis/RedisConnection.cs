@@ -8,10 +8,10 @@ namespace AspireChat.ChatApi.Redis;
 
 /// <summary>
 /// One TCP (or TLS) connection to Redis. Commands from any number of callers are written one
-/// after the other under a single write lock, each leaving a pending reply in a FIFO queue; one
-/// read loop parses replies and completes them in the same order, which is the order Redis
-/// answers. A caller that gives up (timeout, cancellation) leaves its pending entry in place, so
-/// its reply is read and dropped and the queue never shifts. Any read or write failure, or a
+/// after the other under a single write lock, each write leaving one pending entry in a FIFO queue
+/// for the replies it is owed; one read loop parses replies and hands them out in the same order,
+/// which is the order Redis answers. A caller that gives up (timeout, cancellation) leaves its
+/// pending entry in place, so its replies are read and dropped and the queue never shifts. Any read or write failure, or a
 /// reply that is not RESP2, ends the connection and fails every pending reply at once.
 /// </summary>
 internal sealed class RedisConnection : IAsyncDisposable
@@ -21,7 +21,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly Queue<TaskCompletionSource<RespValue>> _pending = new();
+    private readonly Queue<PendingReplies> _pending = new();
     private readonly Lock _pendingLock = new();
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<RespValue>? _pushHandler;
@@ -45,7 +45,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// <summary>Completes with the reason when the connection ends.</summary>
     public Task<Exception> Closed => _closed.Task;
 
-    /// <summary>Replies still owed by the server (including those nobody waits for any more).</summary>
+    /// <summary>Writes whose replies are still owed by the server (including those nobody waits for any more).</summary>
     public int PendingCount
     {
         get
@@ -97,14 +97,14 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>
     /// Writes <paramref name="commands"/> back to back, so no other caller's command lands between
-    /// them (MULTI ... EXEC relies on it), and returns one task per reply, in order.
+    /// them (MULTI ... EXEC relies on it), and returns a task for their replies, in order.
     /// </summary>
-    public async Task<Task<RespValue>[]> SendAsync(IReadOnlyList<RedisCommand> commands, CancellationToken cancellationToken)
+    public async Task<Task<RespValue[]>> SendAsync(IReadOnlyList<RedisCommand> commands, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            var replies = new Task<RespValue>[commands.Count];
+            var replies = new PendingReplies(commands.Count);
             lock (_pendingLock)
             {
                 // Checked under the same lock Close drains under: no pending entry can be left behind.
@@ -113,12 +113,7 @@ internal sealed class RedisConnection : IAsyncDisposable
                     throw Failure(_closed.Task.Result);
                 }
 
-                for (var i = 0; i < commands.Count; i++)
-                {
-                    var pending = new TaskCompletionSource<RespValue>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _pending.Enqueue(pending);
-                    replies[i] = pending.Task;
-                }
+                _pending.Enqueue(replies);
             }
 
             foreach (var command in commands)
@@ -140,7 +135,7 @@ internal sealed class RedisConnection : IAsyncDisposable
                 Close(ex);
             }
 
-            return replies;
+            return replies.Completion.Task;
         }
         finally
         {
@@ -248,7 +243,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         var replies = await SendAsync([command], cancellationToken);
         try
         {
-            return await replies[0].WaitAsync(cancellationToken);
+            return (await replies.WaitAsync(cancellationToken))[0];
         }
         catch (RedisConnectionException ex) when (!options.Ssl)
         {
@@ -304,19 +299,22 @@ internal sealed class RedisConnection : IAsyncDisposable
             return;
         }
 
-        TaskCompletionSource<RespValue>? pending;
+        PendingReplies? completed = null;
         lock (_pendingLock)
         {
-            _pending.TryDequeue(out pending);
+            // A reply nobody asked for means the stream is not what we think it is.
+            if (!_pending.TryPeek(out var pending))
+            {
+                throw new RedisProtocolException("A reply arrived with no command waiting for it.");
+            }
+
+            if (pending.Add(reply))
+            {
+                completed = _pending.Dequeue();
+            }
         }
 
-        // A reply nobody asked for means the stream is not what we think it is.
-        if (pending is null)
-        {
-            throw new RedisProtocolException("A reply arrived with no command waiting for it.");
-        }
-
-        pending.TrySetResult(reply);
+        completed?.Complete();
     }
 
     private static bool IsPublishedMessage(RespValue reply) =>
@@ -348,7 +346,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         {
             while (_pending.TryDequeue(out var pending))
             {
-                pending.TrySetException(failure);
+                pending.Completion.TrySetException(failure);
             }
         }
     }

@@ -47,14 +47,14 @@ internal static class RedisExecution
     public static async Task<RespValue> ExecuteAsync(RedisConnection connection, RedisCommand command, CancellationToken cancellationToken)
     {
         var replies = await connection.SendAsync([command], cancellationToken);
-        var reply = await replies[0].WaitAsync(cancellationToken);
+        var reply = (await replies.WaitAsync(cancellationToken))[0];
         return reply.Type == RespType.Error ? throw new RedisServerException(reply.AsString() ?? "") : reply;
     }
 
     public static async Task<IReadOnlyList<RespValue>?> TransactionAsync(RedisConnection connection, IReadOnlyList<RedisCommand> commands, CancellationToken cancellationToken)
     {
         var replies = await connection.SendAsync([Multi, .. commands, Exec], cancellationToken);
-        var all = await Task.WhenAll(replies).WaitAsync(cancellationToken);
+        var all = await replies.WaitAsync(cancellationToken);
         if (all[0].Type == RespType.Error)
         {
             throw new RedisServerException(all[0].AsString() ?? "");

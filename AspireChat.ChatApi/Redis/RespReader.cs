@@ -17,6 +17,10 @@ public static class RespReader
     private const int MaxLineLength = 64 * 1024;
     private const int MaxDepth = 32;
 
+    // The replies every transaction gets, shared rather than allocated per command (a value is immutable).
+    private static readonly RespValue Ok = RespValue.SimpleString("OK"u8.ToArray());
+    private static readonly RespValue Queued = RespValue.SimpleString("QUEUED"u8.ToArray());
+
     /// <summary>
     /// Reads one complete reply from the start of <paramref name="buffer"/>. On success
     /// <paramref name="consumed"/> is the position just after it.
@@ -50,7 +54,7 @@ public static class RespReader
                     return false;
                 }
 
-                value = RespValue.SimpleString(simple);
+                value = IsSingleSegment(simple, "QUEUED"u8) ? Queued : IsSingleSegment(simple, "OK"u8) ? Ok : RespValue.SimpleString(simple.ToArray());
                 return true;
 
             case (byte)'-':
@@ -59,7 +63,7 @@ public static class RespReader
                     return false;
                 }
 
-                value = RespValue.Error(error);
+                value = RespValue.Error(error.ToArray());
                 return true;
 
             case (byte)':':
@@ -153,9 +157,13 @@ public static class RespReader
         return true;
     }
 
-    private static bool TryReadLine(ref SequenceReader<byte> reader, out byte[] line)
+    private static bool IsSingleSegment(ReadOnlySequence<byte> line, ReadOnlySpan<byte> text) =>
+        line.IsSingleSegment && line.FirstSpan.SequenceEqual(text);
+
+    /// <summary>A line without its CRLF, not copied: callers copy what they keep.</summary>
+    private static bool TryReadLine(ref SequenceReader<byte> reader, out ReadOnlySequence<byte> line)
     {
-        line = [];
+        line = default;
         if (!reader.TryReadTo(out ReadOnlySequence<byte> content, (byte)'\n', advancePastDelimiter: true))
         {
             if (reader.Remaining > MaxLineLength)
@@ -171,8 +179,8 @@ public static class RespReader
             throw new RedisProtocolException("Line not terminated by CRLF.");
         }
 
-        line = content.Slice(0, content.Length - 1).ToArray();
-        if (line.AsSpan().IndexOf((byte)'\r') >= 0)
+        line = content.Slice(0, content.Length - 1);
+        if (line.PositionOf((byte)'\r') is not null)
         {
             throw new RedisProtocolException("Stray CR inside a line.");
         }
@@ -188,7 +196,16 @@ public static class RespReader
             return false;
         }
 
-        if (line.Length == 0 || !Utf8Parser.TryParse(line, out value, out var used) || used != line.Length)
+        // A long has at most 20 characters with its sign; parsed from the stack, not a copy on the heap.
+        Span<byte> digits = stackalloc byte[20];
+        if (line.Length == 0 || line.Length > digits.Length)
+        {
+            throw new RedisProtocolException("Invalid integer in reply.");
+        }
+
+        line.CopyTo(digits);
+        digits = digits[..(int)line.Length];
+        if (!Utf8Parser.TryParse(digits, out value, out var used) || used != digits.Length)
         {
             throw new RedisProtocolException("Invalid integer in reply.");
         }

@@ -10,7 +10,10 @@ public static class RespWriter
     public static void Write(IBufferWriter<byte> output, RedisCommand command)
     {
         WriteHeader(output, (byte)'*', command.Arguments.Count + 1);
-        WriteBulk(output, Encoding.ASCII.GetBytes(command.Name));
+        // Encoded straight into the output: a command name is ASCII, one byte per character.
+        WriteHeader(output, (byte)'$', command.Name.Length);
+        output.Advance(Encoding.ASCII.GetBytes(command.Name, output.GetSpan(command.Name.Length)));
+        output.Write("\r\n"u8);
         foreach (var argument in command.Arguments)
         {
             WriteBulk(output, argument.Span);

@@ -38,7 +38,7 @@ internal static class Program
               sweep  [--out docs/benchmarks.md] [--quick]   every scenario; writes the report and its charts
               report [--from artifacts/bench-results.json]   the report again from the last sweep's measurements
               smoke                                           a few users for a few seconds; non-zero exit on any error
-              run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s]
+              run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s] [--repeat 1]
                      [--ttft 200ms --interval 20ms --tokens 50]
               idle   --target chatapi|redis|proxy --connections 10000 [--settle 5s]
             """);

@@ -161,6 +161,62 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
     }
 
     [Fact]
+    public async Task AppendsRacingADeleteNeverBringTheConversationBack()
+    {
+        var store = Store();
+        var conversation = await store.CreateAsync(_owner, "race", Token);
+        var turns = Enumerable.Range(0, 40).Select(i => Turn($"turn {i}")).ToList();
+
+        var appending = turns.Select(t => Task.Run(() => store.AppendTurnAsync(_owner, conversation.Id, t.User, t.Reply, Token))).ToList();
+        var deleted = await store.DeleteAsync(_owner, conversation.Id, Token);
+        await Task.WhenAll(appending);
+
+        Assert.True(deleted);
+        Assert.Null(await store.GetAsync(_owner, conversation.Id, Token));
+        var left = await _client.ExecuteAsync(new RedisCommand("EXISTS", $"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages"), Token);
+        Assert.True(left.Number == 0, $"{left.Number} of the conversation's keys outlived its delete.");
+        Assert.Empty(await store.ListAsync(_owner, Token));
+    }
+
+    [Fact]
+    public async Task ATurnIsAppendedOnceWhenRedisHasForgottenTheScript()
+    {
+        var store = Store();
+        var conversation = await store.CreateAsync(_owner, "flushed", Token);
+        var (first, firstReply) = Turn("before");
+        var (user, reply) = Turn("after the flush");
+        await store.AppendTurnAsync(_owner, conversation.Id, first, firstReply, Token);
+
+        // As after a Redis restart: EVALSHA gets NOSCRIPT, and the append sends the script itself.
+        await _client.ExecuteAsync(new RedisCommand("SCRIPT", "FLUSH"), Token);
+        Assert.True(await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token));
+        await _client.ExecuteAsync(new RedisCommand("SCRIPT", "FLUSH"), Token);
+        Assert.True(await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token));
+
+        Assert.Equal([first, firstReply, user, reply], (await store.GetAsync(_owner, conversation.Id, Token))!.Messages);
+    }
+
+    [Fact]
+    public async Task ManyTurnsEndingAtOnceAreWrittenOverTheSharedConnectionWithoutOpeningOthers()
+    {
+        var store = Store();
+        var conversations = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => store.CreateAsync(_owner, $"c{i}", Token)));
+        var connectionsBefore = await ConnectionsReceivedAsync();
+
+        var appended = await Task.WhenAll(conversations.Select(c => Task.Run(() => store.AppendTurnAsync(_owner, c.Id, Turn("hi").User, Turn("hi").Reply, Token))));
+
+        Assert.All(appended, Assert.True);
+        Assert.Equal(connectionsBefore, await ConnectionsReceivedAsync());
+    }
+
+    private async Task<long> ConnectionsReceivedAsync()
+    {
+        var info = (await _client.ExecuteAsync(new RedisCommand("INFO", "stats"), Token)).AsString()!;
+        var line = info.Split("\r\n").Single(l => l.StartsWith("total_connections_received:", StringComparison.Ordinal));
+        return long.Parse(line.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task TheStoreSurvivesANewClientAsItWouldARestart()
     {
         var conversation = await Store().CreateAsync(_owner, "persist", Token);

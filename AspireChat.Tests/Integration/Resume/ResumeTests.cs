@@ -179,6 +179,79 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
+    [Fact]
+    public async Task AMessageToAConversationStreamingOnAnotherInstanceIsBusyUntilThatReplyEnds()
+    {
+        await using var first = Harness("redis");
+        await using var second = Harness("redis");
+        first.Model.Say("one ");
+        var (reply, asker) = first.Send("First.");
+        var start = await asker.NextAsync<StartFrame>();
+        await asker.NextAsync<ChunkFrame>();
+
+        var (_, refused) = second.Send("Second.", start.ConversationId);
+        var busy = await refused.NextAsync<ErrorFrame>();
+        first.Model.End();
+        await asker.UntilEndAsync();
+        second.Model.Say("two");
+        second.Model.End();
+        // The claim is released just after the end went out: the next message is taken at once or very soon.
+        List<ServerFrame> taken;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((taken = await second.Send("Third.", start.ConversationId).Observer.UntilEndAsync()) is [ErrorFrame { Code: ErrorCodes.ConversationBusy }])
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The conversation stayed busy after its reply ended.");
+            await Task.Delay(20, Token);
+        }
+
+        Assert.Equal(ErrorCodes.ConversationBusy, busy.Code);
+        Assert.Equal(start.ConversationId, busy.ConversationId);
+        Assert.Equal("two", string.Concat(taken.OfType<ChunkFrame>().Select(c => c.Content)));
+        Assert.NotEqual(reply.MessageId, taken.OfType<StartFrame>().Single().MessageId);
+        var redis = TestRedis.Client(redisServer.Server.ConnectionString);
+        _clients.Add(redis);
+        Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, (await redis.ExecuteAsync(new RedisCommand("GET", RedisReplyKeys.Latest(start.ConversationId)), Token)).AsString());
+    }
+
+    [Fact]
+    public async Task AReplyStreamExpiresOnItsOwnWhileItStreamsAndKeepsTheRetentionOnceEnded()
+    {
+        await using var chat = Harness("redis");
+        var redis = TestRedis.Client(redisServer.Server.ConnectionString);
+        _clients.Add(redis);
+        var retention = new ReplyBrokerOptions().Retention;
+        chat.Model.Say("one ", "two ");
+        var (reply, asker) = chat.Send("Count.");
+        await asker.NextAsync<StartFrame>();
+        await asker.NextAsync<ChunkFrame>();
+        await asker.NextAsync<ChunkFrame>();
+        var stream = RedisReplyKeys.Stream(reply.MessageId);
+        await WaitUntilAsync(async () => (await redis.ExecuteAsync(new RedisCommand("XLEN", stream), Token)).Number >= 3);
+
+        // Only the batch that creates the stream sets its time to live; the later ones keep it.
+        chat.Model.Say("three ");
+        await asker.NextAsync<ChunkFrame>();
+        await WaitUntilAsync(async () => (await redis.ExecuteAsync(new RedisCommand("XLEN", stream), Token)).Number >= 4);
+        var whileStreaming = (await redis.ExecuteAsync(new RedisCommand("PTTL", stream), Token)).Number;
+        chat.Model.End();
+        await asker.UntilEndAsync();
+        await WaitUntilAsync(async () => await redis.GetAsync(RedisReplyKeys.Lease(reply.MessageId), Token) is null);
+        var ended = (await redis.ExecuteAsync(new RedisCommand("PTTL", stream), Token)).Number;
+
+        Assert.True(whileStreaming > retention.TotalMilliseconds, $"While streaming the stream should expire after more than the retention, not in {whileStreaming} ms.");
+        Assert.InRange(ended, 1, (long)retention.TotalMilliseconds);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
+            await Task.Delay(20, Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)

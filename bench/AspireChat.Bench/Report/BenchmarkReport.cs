@@ -39,6 +39,7 @@ public static class BenchmarkReport
         md.AppendLine("bench/run.sh           # Release build, the whole sweep (about 10 minutes), then this file and docs/benchmarks/*.svg");
         md.AppendLine("bench/run.sh --quick   # a shorter sweep (fewer users, shorter runs) to try a change");
         md.AppendLine("dotnet run -c Release --project bench/AspireChat.Bench -- run --target chatapi --users 100   # one run, printed");
+        md.AppendLine("dotnet run -c Release --project bench/AspireChat.Bench -- run --target redis --users 50 --ttft 0ms --interval 0ms --tokens 500 --duration 6s --ramp-up 100ms --repeat 3   # the ceiling, three runs in one process");
         md.AppendLine("dotnet run -c Release --project bench/AspireChat.Bench -- smoke                            # what CI runs");
         md.AppendLine("```");
         md.AppendLine();
