@@ -35,30 +35,41 @@ internal sealed class ChatSocketAcceptor(
             return;
         }
 
-        // Before the handshake completes, so the cookie rides on the 101 response.
+        // Both before the handshake completes: the cookie rides on the 101 response, and a client that has
+        // its 101 already holds its slot, so its next socket is counted against it.
         var owner = Owner.FromRequest(context);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = settings.KeepAliveInterval,
-            KeepAliveTimeout = settings.KeepAliveTimeout,
-        });
-
-        if (!connections.TryAcquire(owner.Id, settings.Limits.MaxConnectionsPerClient))
-        {
-            await RefuseAsync(socket);
-            return;
-        }
-
-        ChatTelemetry.OpenConnections.Add(1);
+        var admitted = connections.TryAcquire(owner.Id, settings.Limits.MaxConnectionsPerClient);
         try
         {
-            using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, logger, timeProvider, coordinator.Drained);
-            await connection.RunAsync();
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                KeepAliveInterval = settings.KeepAliveInterval,
+                KeepAliveTimeout = settings.KeepAliveTimeout,
+            });
+
+            if (!admitted)
+            {
+                await RefuseAsync(socket);
+                return;
+            }
+
+            ChatTelemetry.OpenConnections.Add(1);
+            try
+            {
+                using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, logger, timeProvider, coordinator.Drained);
+                await connection.RunAsync();
+            }
+            finally
+            {
+                ChatTelemetry.OpenConnections.Add(-1);
+            }
         }
         finally
         {
-            ChatTelemetry.OpenConnections.Add(-1);
-            connections.Release(owner.Id);
+            if (admitted)
+            {
+                connections.Release(owner.Id);
+            }
         }
     }
 
