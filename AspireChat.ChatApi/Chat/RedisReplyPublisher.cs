@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using System.Threading.Channels;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -144,20 +145,36 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     return (stored, false);
                 }
 
-                List<RedisCommand> commands = new((int)(_frames.Count - stored) + 2);
-                // Sized for the usual chunk envelope (about 200 bytes), so a batch's message rarely grows.
-                var message = new ArrayBufferWriter<byte>((int)(_frames.Count - stored) * 256);
-                for (var n = stored + 1; n <= _frames.Count; n++)
+                var count = (int)(_frames.Count - stored);
+                List<RedisCommand> commands = new(count + 2);
+                // The batch's frames as JSON back to back in one buffer, which the entries and the message
+                // slice; both buffers sized for the usual chunk (under 200 bytes) so they rarely grow.
+                var json = new ArrayBufferWriter<byte>(count * 192);
+                var message = new ArrayBufferWriter<byte>(count * 256);
+                var ends = new int[count];
+                using (var writer = new Utf8JsonWriter(json))
                 {
-                    var (frame, seq) = _frames[(int)n - 1];
-                    var json = RedisReplyFormat.Json(frame);
-                    commands.Add(n == 1
-                        ? RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq, _ownerId, _userMessage)
-                        : RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq));
-                    RedisReplyFormat.AppendEnvelope(message, n, _messageId, _origin, json);
+                    for (var i = 0; i < count; i++)
+                    {
+                        RedisReplyFormat.WriteJson(writer, _frames[(int)stored + i].Frame);
+                        writer.Flush();
+                        ends[i] = json.WrittenCount;
+                        writer.Reset(json);
+                    }
                 }
 
-                // One message for the batch: at the relay ceiling a batch holds dozens of frames.
+                for (var i = 0; i < count; i++)
+                {
+                    var n = stored + i + 1;
+                    var frameJson = json.WrittenMemory[(i == 0 ? 0 : ends[i - 1])..ends[i]];
+                    var seq = _frames[(int)n - 1].Seq;
+                    commands.Add(n == 1
+                        ? RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, frameJson, seq, _ownerId, _userMessage)
+                        : RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, frameJson, seq));
+                    RedisReplyFormat.AppendEnvelope(message, n, _messageId, _origin, frameJson.Span);
+                }
+
+                // One message for the whole batch (several frames when tokens come faster than a round trip).
                 commands.Add(new RedisCommand("PUBLISH", _channel, message.WrittenMemory));
 
                 if (stored == 0)
