@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using System.Threading.Channels;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -144,31 +145,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     return (stored, false);
                 }
 
-                List<RedisCommand> commands = new((int)(_frames.Count - stored) + 2);
-                // Sized for the usual chunk envelope (about 200 bytes), so a batch's message rarely grows.
-                var message = new ArrayBufferWriter<byte>((int)(_frames.Count - stored) * 256);
-                for (var n = stored + 1; n <= _frames.Count; n++)
-                {
-                    var (frame, seq) = _frames[(int)n - 1];
-                    var json = RedisReplyFormat.Json(frame);
-                    commands.Add(n == 1
-                        ? RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq, _ownerId, _userMessage)
-                        : RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, json, seq));
-                    RedisReplyFormat.AppendEnvelope(message, n, _messageId, _origin, json);
-                }
-
-                // One message for the batch: at the relay ceiling a batch holds dozens of frames.
-                commands.Add(new RedisCommand("PUBLISH", _channel, message.WrittenMemory));
-
-                if (stored == 0)
-                {
-                    // A stream nobody ends (its producer and every watcher gone) still goes away. Set when
-                    // the stream is created (or written again from its start after Redis lost it): later
-                    // XADDs keep a key's time to live, so the frames after it need no PEXPIRE of their own.
-                    commands.Add(RedisCommands.PExpire(_stream, _options.Retention + TimeSpan.FromDays(1)));
-                }
-
-                var replies = await _redis.TransactionAsync(commands, CancellationToken.None);
+                var replies = await _redis.TransactionAsync(Batch(stored), CancellationToken.None);
                 if (replies is null || replies.Any(r => r.Type == RespType.Error))
                 {
                     throw new RedisServerException("A reply frame was refused: " + replies?.First(r => r.Type == RespType.Error).AsString());
@@ -189,6 +166,54 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                 wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
             }
         }
+    }
+
+    /// <summary>
+    /// The commands that store the frames after <paramref name="stored"/>: an XADD each, then one PUBLISH
+    /// of them all (several frames when tokens come faster than a round trip), and the stream's time to live
+    /// when it is created.
+    /// </summary>
+    private List<RedisCommand> Batch(long stored)
+    {
+        var count = (int)(_frames.Count - stored);
+        List<RedisCommand> commands = new(count + 2);
+        // The frames as JSON back to back in one buffer, which the entries and the message slice; both
+        // buffers sized for the usual chunk (under 200 bytes) so they rarely grow.
+        var json = new ArrayBufferWriter<byte>(count * 192);
+        var message = new ArrayBufferWriter<byte>(count * 256);
+        var ends = new int[count];
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                RedisReplyFormat.WriteJson(writer, _frames[(int)stored + i].Frame);
+                writer.Flush();
+                ends[i] = json.WrittenCount;
+                writer.Reset(json);
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var n = stored + i + 1;
+            var frameJson = json.WrittenMemory[(i == 0 ? 0 : ends[i - 1])..ends[i]];
+            var seq = _frames[(int)n - 1].Seq;
+            commands.Add(n == 1
+                ? RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, frameJson, seq, _ownerId, _userMessage)
+                : RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, frameJson, seq));
+            RedisReplyFormat.AppendEnvelope(message, n, _messageId, _origin, frameJson.Span);
+        }
+
+        commands.Add(new RedisCommand("PUBLISH", _channel, message.WrittenMemory));
+        if (stored == 0)
+        {
+            // A stream nobody ends (its producer and every watcher gone) still goes away. Set when the
+            // stream is created (or written again from its start after Redis lost it): later XADDs keep
+            // a key's time to live, so the frames after it need no PEXPIRE of their own.
+            commands.Add(RedisCommands.PExpire(_stream, _options.Retention + TimeSpan.FromDays(1)));
+        }
+
+        return commands;
     }
 
     private async Task ReleaseConversationAsync()
