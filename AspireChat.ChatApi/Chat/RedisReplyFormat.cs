@@ -31,38 +31,7 @@ internal static class RedisReplyFormat
     private static readonly RedisArg OwnerField = RedisReplyKeys.OwnerField;
     private static readonly RedisArg UserField = RedisReplyKeys.UserField;
 
-    // A chunk's JSON as the protocol's serializer writes it (camelCase, the type first).
-    private static readonly JsonEncodedText TypeProperty = JsonEncodedText.Encode("type");
-    private static readonly JsonEncodedText ChunkType = JsonEncodedText.Encode("chunk");
-    private static readonly JsonEncodedText ConversationIdProperty = JsonEncodedText.Encode("conversationId");
-    private static readonly JsonEncodedText MessageIdProperty = JsonEncodedText.Encode("messageId");
-    private static readonly JsonEncodedText SeqProperty = JsonEncodedText.Encode("seq");
-    private static readonly JsonEncodedText ContentProperty = JsonEncodedText.Encode("content");
-
     public static byte[] Json(ServerFrame frame) => JsonSerializer.SerializeToUtf8Bytes(frame, ProtocolJsonContext.Default.ServerFrame);
-
-    /// <summary>
-    /// Writes the frame's JSON. A chunk, nearly every frame of a reply, is written by hand: the
-    /// polymorphic serializer allocates its state on every call, which showed in the allocation
-    /// profile at the relay ceiling. Either reads back with <see cref="Frame"/>.
-    /// </summary>
-    public static void WriteJson(Utf8JsonWriter writer, ServerFrame frame)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        if (frame is not ChunkFrame chunk)
-        {
-            JsonSerializer.Serialize(writer, frame, ProtocolJsonContext.Default.ServerFrame);
-            return;
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString(TypeProperty, ChunkType);
-        writer.WriteString(ConversationIdProperty, chunk.ConversationId);
-        writer.WriteString(MessageIdProperty, chunk.MessageId);
-        writer.WriteNumber(SeqProperty, chunk.Seq);
-        writer.WriteString(ContentProperty, chunk.Content);
-        writer.WriteEndObject();
-    }
 
     public static ServerFrame Frame(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ServerFrame)!;
 

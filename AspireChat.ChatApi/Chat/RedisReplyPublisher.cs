@@ -186,7 +186,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         {
             for (var i = 0; i < count; i++)
             {
-                RedisReplyFormat.WriteJson(writer, _frames[(int)stored + i].Frame);
+                ServerFrameJson.Write(writer, _frames[(int)stored + i].Frame);
                 writer.Flush();
                 ends[i] = json.WrittenCount;
                 writer.Reset(json);

@@ -26,7 +26,6 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private IAsyncDisposable? _subscription;
     private Task _loop = Task.CompletedTask;
-    private bool _caughtUp;
 
     public RedisReplyWatcher(RedisReplyBroker broker, IRedisClient redis, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
     {
@@ -42,10 +41,11 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _subscription = await _redis.SubscribeAsync(RedisReplyKeys.Channel(_request.ConversationId), OnPublished, cancellationToken);
+        var caughtUp = false;
         try
         {
             await CatchUpOnStartAsync(cancellationToken);
-            _caughtUp = true;
+            caughtUp = true;
         }
         catch (RedisException)
         {
@@ -53,7 +53,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
             // the watch goes on, and finishes the catch-up once Redis answers, before anything live.
         }
 
-        _loop = RunAsync(_disposed.Token);
+        _loop = RunAsync(caughtUp, _disposed.Token);
     }
 
     public async ValueTask DisposeAsync()
@@ -102,17 +102,17 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    private async Task RunAsync(bool caughtUp, CancellationToken cancellationToken)
     {
         try
         {
-            for (var wait = TimeSpan.FromMilliseconds(100); !_caughtUp; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, _checkEvery.Ticks)))
+            for (var wait = TimeSpan.FromMilliseconds(100); !caughtUp; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, _checkEvery.Ticks)))
             {
                 await Task.Delay(wait, _timeProvider, cancellationToken);
                 try
                 {
                     await CatchUpOnStartAsync(cancellationToken);
-                    _caughtUp = true;
+                    caughtUp = true;
                 }
                 catch (RedisException)
                 {

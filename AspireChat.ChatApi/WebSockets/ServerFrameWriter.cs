@@ -20,7 +20,7 @@ internal sealed class ServerFrameWriter : IDisposable
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
-        JsonSerializer.Serialize(_writer, frame, ProtocolJsonContext.Default.ServerFrame);
+        ServerFrameJson.Write(_writer, frame);
         return _buffer.WrittenMemory;
     }
 

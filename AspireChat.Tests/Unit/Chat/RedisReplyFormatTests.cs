@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Protocol;
 
@@ -29,24 +28,6 @@ public sealed class RedisReplyFormatTests
         Assert.Equal([1L, 2L, 3L, 4L], parsed.Select(e => e.N));
         Assert.Equal(["-", "tab-1", "tab-1", "tab-1"], parsed.Select(e => e.Origin));
         Assert.All(parsed, e => Assert.Equal("m", e.MessageId));
-    }
-
-    [Theory]
-    [InlineData("token ")]
-    [InlineData("")]
-    [InlineData("line\nbreak\r\n\ttab \"quoted\" back\\slash")]
-    [InlineData("<script>&'+ é 😀 \u0001 \u2028")]
-    public void AChunkIsWrittenByHandExactlyAsTheProtocolSerializerWritesIt(string content)
-    {
-        var chunk = new ChunkFrame("conversation-id", "message-id", long.MaxValue, content);
-        var written = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(written))
-        {
-            RedisReplyFormat.WriteJson(writer, chunk);
-        }
-
-        Assert.Equal(RedisReplyFormat.Json(chunk), written.WrittenSpan.ToArray());
-        Assert.Equal(chunk, RedisReplyFormat.Frame(written.WrittenSpan));
     }
 
     [Fact]

@@ -171,8 +171,7 @@ public static class BenchmarkReport
         foreach (var run in results.Ceiling)
         {
             var r = run.Result;
-            var cpu = ServerCpu(r, run.Target) + (r.Process("redis")?.CpuPercent ?? 0);
-            var efficiency = cpu > 0 ? Invariant($"{r.ChunksPerSecond / (cpu / 100):N0}") : "";
+            var efficiency = ChunksPerServerCpuSecond(r, run.Target) is { } perCpuSecond ? Invariant($"{perCpuSecond:N0}") : "";
             md.AppendLine(Invariant($"| {run.Target.Name} | {r.ChunksPerSecond:N0} | {efficiency} | {r.TimeToFirstChunk.P50:F1} / {r.TimeToFirstChunk.P99:F1} | {r.WholeReply.P50:F1} / {r.WholeReply.P99:F1} | {Cpu(r)} | {PeakRss(r)} | {Errors(r)} |"));
         }
 
@@ -252,6 +251,15 @@ public static class BenchmarkReport
                 .Concat(results.Ceiling.Where(r => r.Target.Name == target.Name && r.Target.Route != Route.DirectToMock).Select(r => r.Result))
                 .Select(r => (ServerCpu(r, target), r.ChunksPerSecond))])).ToArray();
         return SvgChart.Render("Chunks per second vs server CPU", "server CPU (% of one core; mock for direct)", "chunks delivered per second", series, logX: false, referenceY: 50_000, referenceLabel: "50,000 chunks/s target");
+    }
+
+    /// <summary>The rate over the CPU the server processes used (ChatApi, Web, Redis; the mock for the baseline); null with no CPU measured.</summary>
+    public static double? ChunksPerServerCpuSecond(LoadResult result, Target target)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(target);
+        var cpu = ServerCpu(result, target) + (result.Process("redis")?.CpuPercent ?? 0);
+        return cpu > 0 ? result.ChunksPerSecond / (cpu / 100) : null;
     }
 
     private static double ServerCpu(LoadResult result, Target target) =>

@@ -1,5 +1,6 @@
 using AspireChat.Bench.Load;
 using AspireChat.Bench.Processes;
+using AspireChat.Bench.Report;
 
 namespace AspireChat.Bench.Verbs;
 
@@ -29,7 +30,7 @@ internal static class RunVerb
             var result = await Scenario.LoadAsync(system, pacing, plan, arguments.Flag("verify"), cancellationToken);
             errors += result.ErrorCount;
             Console.WriteLine($"{target.Name}, {pacing}, run {run}/{repeat}: {result.Summary()}");
-            Console.WriteLine($"  chunks per server CPU-second: {ChunksPerServerCpuSecond(result, target):N0}");
+            Console.WriteLine($"  chunks per server CPU-second: {BenchmarkReport.ChunksPerServerCpuSecond(result, target) ?? 0:N0}");
             foreach (var process in result.Processes)
             {
                 Console.WriteLine($"  {process.Name}: CPU {process.CpuPercent:F0}%, peak RSS {process.PeakResidentBytes / 1048576.0:F1} MiB");
@@ -37,14 +38,5 @@ internal static class RunVerb
         }
 
         return errors == 0 ? 0 : 1;
-    }
-
-    /// <summary>The rate over the CPU of the server processes (ChatApi, Web, Redis; the mock for the baseline), as the report's ceiling table.</summary>
-    private static double ChunksPerServerCpuSecond(LoadResult result, Target target)
-    {
-        var cpu = target.Route == Route.DirectToMock
-            ? result.Process("mock")?.CpuPercent ?? 0
-            : result.Processes.Where(p => p.Name is "ChatApi" or "Web" or "redis").Sum(p => p.CpuPercent);
-        return cpu > 0 ? result.ChunksPerSecond / (cpu / 100) : 0;
     }
 }
