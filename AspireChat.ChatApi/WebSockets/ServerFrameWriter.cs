@@ -21,6 +21,8 @@ internal sealed class ServerFrameWriter : IDisposable
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         ServerFrameJson.Write(_writer, frame);
+        // The serializer flushes, a chunk written by hand does not: the bytes must be in the buffer.
+        _writer.Flush();
         return _buffer.WrittenMemory;
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.WebSockets;
 
 namespace AspireChat.Tests.Unit.Chat;
 
@@ -41,6 +42,19 @@ public sealed class ServerFrameJsonTests
         var written = Write(default, writer => ServerFrameJson.Write(writer, end));
 
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes<ServerFrame>(end, ProtocolJsonContext.Default.ServerFrame), written);
+    }
+
+    [Fact]
+    public void TheSendLoopsWriterGivesEachFrameWholeInTurn()
+    {
+        using var writer = new ServerFrameWriter();
+        ServerFrame[] frames = [new ChunkFrame("c", "m", 1, "one"), new EndFrame("c", "m", "u", FinishReasons.Stop, null), new ChunkFrame("c", "m", 2, "two")];
+
+        foreach (var frame in frames)
+        {
+            // The JSON of each frame alone, although the writer reuses its buffer.
+            Assert.Equal(frame, JsonSerializer.Deserialize(writer.Write(frame).Span, ProtocolJsonContext.Default.ServerFrame));
+        }
     }
 
     private static byte[] Write(JsonWriterOptions options, Action<Utf8JsonWriter> write)
