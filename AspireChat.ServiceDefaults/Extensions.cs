@@ -3,18 +3,15 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Microsoft.AspNetCore.Hosting;
-using OpenTelemetry.Logs;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every AspireChat service shares, as in Aspire's ServiceDefaults template: health endpoints
-/// and OpenTelemetry. OpenTelemetry.Extensions.Hosting does not restore on this project's machines,
-/// so the providers are built with the SDK itself and owned by the host (<see cref="TelemetryHost"/>).
+/// What every AspireChat service shares, as in Aspire's ServiceDefaults template: OpenTelemetry, health checks,
+/// service discovery and resilience on HttpClient. What AspireChat adds to the telemetry is in AspireChatTelemetry.cs.
 /// </summary>
 public static class Extensions
 {
@@ -24,30 +21,67 @@ public static class Extensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
+
         builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // Turn on resilience by default (a client that streams opts out: see ChatApi's Models/ModelServiceExtensions.cs).
+            http.AddStandardResilienceHandler();
+
+            // Turn on service discovery by default
+            http.AddServiceDiscovery();
+        });
+
         return builder;
     }
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        // Aspire injects OTEL_EXPORTER_OTLP_ENDPOINT (and _PROTOCOL, _HEADERS); without it nothing is exported.
-        var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        var applicationName = builder.Environment.ApplicationName;
-
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
-            logging.SetResourceBuilder(TelemetryResource.Configure(ResourceBuilder.CreateEmpty(), applicationName));
-            if (exportOtlp)
-            {
-                logging.AddOtlpExporter();
-            }
         });
 
-        builder.Services.AddSingleton(_ => TelemetryHost.CreateSdk(applicationName, exportOtlp));
-        builder.Services.AddHostedService<TelemetryHost>();
-        builder.Services.AddTransient<IStartupFilter, HttpServerSpanStartupFilter>();
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddAspireChatMetrics();
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(builder.Environment.ApplicationName)
+                    .AddAspNetCoreInstrumentation(options =>
+                        // Exclude health check requests from tracing
+                        options.Filter = context =>
+                            !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                    .AddHttpClientInstrumentation()
+                    .AddAspireChatTracing();
+            });
+
+        builder.AddOpenTelemetryExporters();
+
+        return builder;
+    }
+
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        // Aspire injects OTEL_EXPORTER_OTLP_ENDPOINT; the exporter reads it with _PROTOCOL (grpc or http/protobuf),
+        // _HEADERS and the other OTEL_* variables. Without it nothing is exported.
+        var useOtlpExporter = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+        if (useOtlpExporter)
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
         return builder;
     }
 
@@ -56,6 +90,7 @@ public static class Extensions
         builder.Services.AddHealthChecks()
             // "live": the process answers; everything else (Redis, ...) adds to readiness at /health.
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+
         return builder;
     }
 
@@ -65,36 +100,7 @@ public static class Extensions
         // They report status only, never details.
         app.MapHealthChecks(HealthEndpointPath);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
+
         return app;
     }
-
-    /// <summary>True for requests that are left out of traces: health probes.</summary>
-    internal static bool IsHealthProbe(string path) =>
-        path.StartsWith(HealthEndpointPath, StringComparison.OrdinalIgnoreCase)
-        || path.StartsWith(AlivenessEndpointPath, StringComparison.OrdinalIgnoreCase);
-
-    internal static void ConfigureTracing(TracerProviderBuilder tracing) => tracing
-        .AddSource("Microsoft.AspNetCore")
-        .AddSource("System.Net.Http")
-        .AddSource("AspireChat.*")
-        // The OpenAI SDK's own gen_ai spans (switched on by OpenAI.Experimental.EnableOpenTelemetry).
-        .AddSource("OpenAI.*");
-
-    internal static void ConfigureMetrics(MeterProviderBuilder metrics) => metrics
-        .AddMeter("Microsoft.AspNetCore.Hosting")
-        .AddMeter("Microsoft.AspNetCore.Server.Kestrel")
-        .AddMeter("System.Net.Http")
-        .AddMeter("System.Runtime")
-        .AddMeter("AspireChat.*")
-        .AddMeter("OpenAI.*");
-}
-
-/// <summary>The resource every signal carries: the service name, then OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES on top.</summary>
-internal static class TelemetryResource
-{
-    public static ResourceBuilder Configure(ResourceBuilder resource, string applicationName) => resource
-        .Clear()
-        .AddService(applicationName)
-        .AddTelemetrySdk()
-        .AddEnvironmentVariableDetector();
 }

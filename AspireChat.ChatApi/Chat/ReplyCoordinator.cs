@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Collections.Concurrent;
 using AspireChat.ChatApi.Flow;
 using AspireChat.ChatApi.Protocol;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
 namespace AspireChat.ChatApi.Chat;
@@ -18,7 +17,6 @@ public sealed record ChatTurnRequest(string OwnerId, string Content, string? Con
 public sealed class ReplyCoordinator(
     IServiceProvider services,
     IReplyBroker broker,
-    IChatClient model,
     IOptions<ChatServiceOptions> options,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
@@ -26,7 +24,6 @@ public sealed class ReplyCoordinator(
 {
     private readonly ConcurrentDictionary<string, ChatTurn> _streaming = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ChatTurn, Task> _running = new();
-    private readonly string _modelName = model.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
     private readonly CancellationTokenSource _drained = new();
     private volatile bool _disposed;
     private Task _draining = Task.CompletedTask;
@@ -184,8 +181,7 @@ public sealed class ReplyCoordinator(
         // request span; it links to that span instead.
         var connection = Activity.Current?.Context ?? default;
         Activity.Current = null;
-        using var activity = ChatTelemetry.StartReply(_modelName, turn.Traceparent, connection);
-        activity?.SetTag("gen_ai.provider.name", model.GetService<ChatClientMetadata>()?.ProviderName);
+        using var activity = ChatTelemetry.StartReply(turn.Traceparent, connection);
         turn.Reply.Activity = activity;
         ChatTelemetry.ActiveReplies.Add(1);
         var started = timeProvider.GetTimestamp();

@@ -32,7 +32,6 @@ public sealed class StreamingChatNode(
     : AsyncNode<ChatTurn, ChatPrompt, ChatReply>(modelOptions.Value.MaxAttempts, modelOptions.Value.RetryWait)
 {
     private readonly string _modelName = model.GetService<ChatClientMetadata>()?.DefaultModelId ?? modelOptions.Value.Name;
-    private readonly string? _providerName = model.GetService<ChatClientMetadata>()?.ProviderName;
 
     protected override async Task<ChatPrompt> PrepAsync(ChatTurn turn, CancellationToken cancellationToken)
     {
@@ -62,11 +61,9 @@ public sealed class StreamingChatNode(
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, prompt.StopToken);
         call.CancelAfter(idleTimeout);
         var armed = timeProvider.GetTimestamp();
-        var options = new ChatOptions { ModelId = modelOptions.Value.Name, MaxOutputTokens = modelOptions.Value.MaxOutputTokens };
+        var options = new ChatOptions { ModelId = _modelName, MaxOutputTokens = modelOptions.Value.MaxOutputTokens };
         string? finishReason = null;
         TokenUsage? usage = null;
-        var started = timeProvider.GetTimestamp();
-        Exception? failure = null;
         try
         {
             await foreach (var update in model.GetStreamingResponseAsync(prompt.Messages, options, call.Token))
@@ -102,24 +99,12 @@ public sealed class StreamingChatNode(
         catch (OperationCanceledException) when (call.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             var timeout = new TimeoutException($"The model sent nothing for {idleTimeout.TotalSeconds:0.#} s.");
-            failure = timeout;
             return reply.Seq > 0 ? new ChatReply(reply.Text, FinishReasons.Error, usage, timeout) : throw timeout;
         }
         catch (Exception exception) when (reply.Seq > 0 && !cancellationToken.IsCancellationRequested)
         {
             // The client already has part of the reply: a retry would repeat it, so keep what came.
-            failure = exception;
             return new ChatReply(reply.Text, FinishReasons.Error, usage, exception);
-        }
-        catch (Exception exception)
-        {
-            failure = exception;
-            throw;
-        }
-        finally
-        {
-            // One record per model call, retries included, as the GenAI conventions count operations.
-            ChatTelemetry.RecordModelCall(timeProvider.GetElapsedTime(started), _providerName, _modelName, usage, failure);
         }
     }
 
@@ -279,7 +264,7 @@ public sealed class StreamingChatNode(
     private void RecordFirstChunk(Activity? activity, DateTimeOffset receivedAt)
     {
         var elapsed = (timeProvider.GetUtcNow() - receivedAt).TotalSeconds;
-        activity?.SetTag("gen_ai.response.time_to_first_chunk", elapsed);
+        activity?.SetTag(ChatTelemetry.Attributes.TimeToFirstChunk, elapsed);
         activity?.AddEvent(new ActivityEvent(ChatTelemetry.Events.FirstChunk));
         ChatTelemetry.TimeToFirstChunk.Record(elapsed, new KeyValuePair<string, object?>("gen_ai.request.model", _modelName));
     }
@@ -291,13 +276,8 @@ public sealed class StreamingChatNode(
             return;
         }
 
-        activity.SetTag("gen_ai.response.finish_reasons", new[] { result.FinishReason });
-        if (result.Usage is { } usage)
-        {
-            activity.SetTag("gen_ai.usage.input_tokens", usage.InputTokens);
-            activity.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
-        }
-
+        // The model call's own span has its finish reason and token usage; this is the reply's, as the client saw it.
+        activity.SetTag(ChatTelemetry.Attributes.FinishReason, result.FinishReason);
         if (result.FinishReason == FinishReasons.Cancelled)
         {
             activity.AddEvent(new ActivityEvent(ChatTelemetry.Events.Stop));

@@ -3,16 +3,15 @@ using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
-using OpenAI.Chat;
 
 namespace AspireChat.ChatApi.Models;
 
 public static class ModelServiceExtensions
 {
-    /// <summary>The OpenAI SDK's switch for its own OpenTelemetry spans and metrics (gen_ai.*).</summary>
-    private const string OpenAITelemetrySwitch = "OpenAI.Experimental.EnableOpenTelemetry";
+    /// <summary>The IHttpClientFactory client the OpenAI SDK sends through.</summary>
+    public const string HttpClientName = "model";
 
-    /// <summary>Registers the model seam: an <see cref="IChatClient"/> for the configured provider.</summary>
+    /// <summary>Registers the model seam: an <see cref="IChatClient"/> for the configured provider, with its telemetry.</summary>
     public static IHostApplicationBuilder AddChatModel(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ModelOptions>()
@@ -22,24 +21,44 @@ public static class ModelServiceExtensions
                 "Model:Provider is OpenAI but neither Model:ApiKey nor Model:Endpoint is set.")
             .ValidateOnStart();
 
-        AppContext.SetSwitch(OpenAITelemetrySwitch, true);
-        builder.Services.AddSingleton<IChatClient>(services =>
-        {
-            var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
-            return options.ResolvedProvider == ModelProvider.OpenAI
-                ? CreateOpenAIClient(options)
-                : ActivatorUtilities.CreateInstance<OfflineChatClient>(services);
-        });
+        // The model's HttpClient keeps the defaults' service discovery (Model:Endpoint may name an Aspire resource,
+        // http://ollama) but not their standard resilience handler: its 30 s total request timeout would cut every
+        // reply that streams longer, and its retries would repeat a call under the chat node's own. The node owns
+        // both instead: retries before the first token only (Model:MaxAttempts, Model:RetryWait), and a timeout
+        // that is re-armed as tokens arrive (Model:StreamIdleTimeout), so no timeout here either.
+        // RemoveAllResilienceHandlers is marked for evaluation (EXTEXP0001); ModelHttpClientTests fails if it stops working.
+#pragma warning disable EXTEXP0001
+        builder.Services.AddHttpClient(HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        builder.Services.AddChatClient(CreateModel)
+            // A "chat {model}" span and the gen_ai.client.* metrics per model call (the GenAI semantic conventions);
+            // outermost, so the log lines below carry the span.
+            .UseOpenTelemetry()
+            // Each call at Debug, the messages at Trace.
+            .UseLogging();
         return builder;
     }
 
-    private static OpenAIChatClientAdapter CreateOpenAIClient(ModelOptions options)
+    private static IChatClient CreateModel(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+        return options.ResolvedProvider == ModelProvider.OpenAI
+            ? CreateOpenAIClient(options, services.GetRequiredService<IHttpClientFactory>())
+            : ActivatorUtilities.CreateInstance<OfflineChatClient>(services);
+    }
+
+    private static IChatClient CreateOpenAIClient(ModelOptions options, IHttpClientFactory httpClients)
     {
         var clientOptions = new OpenAIClientOptions
         {
+            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(HttpClientName)),
             // The chat node owns retries (before the first token only, where a retry is safe);
             // the SDK's own would retry under it and multiply the wait.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            // And the timeout: the node's idle timeout, not the SDK's 100 s per network read.
+            NetworkTimeout = Timeout.InfiniteTimeSpan,
         };
         if (options.Endpoint is not null)
         {
@@ -48,7 +67,6 @@ public static class ModelServiceExtensions
 
         // Local servers (Ollama, vLLM) take any key, but the SDK requires one.
         var key = string.IsNullOrWhiteSpace(options.ApiKey) ? "unused" : options.ApiKey;
-        var chatClient = new ChatClient(options.Name, new ApiKeyCredential(key), clientOptions);
-        return new OpenAIChatClientAdapter(chatClient, options.Name, options.Endpoint);
+        return new OpenAIClient(new ApiKeyCredential(key), clientOptions).GetChatClient(options.Name).AsIChatClient();
     }
 }

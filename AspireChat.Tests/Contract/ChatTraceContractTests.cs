@@ -6,8 +6,9 @@ namespace AspireChat.Tests.Contract;
 
 /// <summary>
 /// Issue 5's trace contract, tested without Aspire: one user message sent through Web's /ws, with a
-/// browser's traceparent, is one connected trace at the OTLP endpoint Aspire names: ChatApi's GenAI
-/// reply span, its HTTP request to the model, and the Redis commands that stored the turn, linked to the
+/// browser's traceparent, is one connected trace at the OTLP endpoint Aspire names: ChatApi's reply span,
+/// Microsoft.Extensions.AI's GenAI span of the model call, the HttpClient instrumentation's request to the
+/// model, and the Redis commands that stored the turn, linked to the
 /// socket's own trace, which holds Web's proxy hop; over the HTTP fallback Web's hop is in the message's
 /// trace itself. Over both OTLP protocols, with the API key header.
 /// </summary>
@@ -42,7 +43,7 @@ public sealed class ChatTraceContractTests
         }
 
         var client = new WebSocketChat(app.Web.BaseAddress);
-        var reply = await client.SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
+        var replyText = await client.SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
 
         // The socket's spans end when it closes (SendAsync closed it): the reply links to ChatApi's.
         var spans = await WaitForTraceAsync(app, browser, s => s.Any(span => span.ServiceName == "chatapi" && span.Attribute("http.route") is "/ws"), cancellationToken);
@@ -50,31 +51,38 @@ public sealed class ChatTraceContractTests
         TraceAssert.Connected(trace, browser.SpanId);
 
         // Web relays the socket's frames as they are (YARP), so the reply is the browser's span's child...
-        var chat = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == $"chat {ContractApp.ModelName}");
-        Assert.Equal("chatapi", chat.ServiceName);
-        Assert.Equal(browser.SpanId, chat.ParentSpanId);
+        var reply = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == "reply");
+        Assert.Equal("chatapi", reply.ServiceName);
+        Assert.Equal(browser.SpanId, reply.ParentSpanId);
+        Assert.Equal(replyText.ConversationId, reply.Attribute("gen_ai.conversation.id"));
+        Assert.Equal("stop", reply.Attribute("aspirechat.reply.finish_reason"));
+        var timeToFirstChunk = Assert.IsType<double>(reply.Attribute("aspirechat.reply.time_to_first_chunk"));
+        Assert.InRange(timeToFirstChunk, 0.0, reply.Duration.TotalSeconds);
+        Assert.Contains(reply.Events, e => e.Name == "aspirechat.reply.first_chunk");
+
+        // ...the model call under it is Microsoft.Extensions.AI's GenAI span (the semantic conventions' "chat {model}")...
+        var chat = Assert.Single(trace, s => s.ScopeName == "Experimental.Microsoft.Extensions.AI");
+        Assert.Equal($"chat {ContractApp.ModelName}", chat.Name);
+        Assert.Equal(OtlpSpanKind.Client, chat.Kind);
+        Assert.Equal(reply.SpanId, chat.ParentSpanId);
         Assert.Equal("chat", chat.Attribute("gen_ai.operation.name"));
         Assert.Equal("openai", chat.Attribute("gen_ai.provider.name"));
         Assert.Equal(ContractApp.ModelName, chat.Attribute("gen_ai.request.model"));
-        Assert.Equal(reply.ConversationId, chat.Attribute("gen_ai.conversation.id"));
-        Assert.Equal(new object?[] { "stop" }, chat.Attribute("gen_ai.response.finish_reasons"));
+        // Microsoft.Extensions.AI writes the finish reasons as a JSON array in a string.
+        Assert.Equal("""["stop"]""", chat.Attribute("gen_ai.response.finish_reasons"));
         Assert.IsType<long>(chat.Attribute("gen_ai.usage.input_tokens"));
         Assert.Equal(8L, chat.Attribute("gen_ai.usage.output_tokens"));
-        var timeToFirstChunk = Assert.IsType<double>(chat.Attribute("gen_ai.response.time_to_first_chunk"));
-        Assert.InRange(timeToFirstChunk, 0.0, chat.Duration.TotalSeconds);
-        Assert.Contains(chat.Events, e => e.Name == "gen_ai.first_chunk");
 
-        // The model call under the reply. OpenAI SDK 2.15 instruments ChatClient but not its streaming
-        // methods, so the reply span is the call's GenAI span and the HTTP request to the model is under it;
-        // should the SDK ever add its own span, it must sit under the reply too.
+        // ...and the HTTP request to the model, from the HttpClient instrumentation, under the model call.
         var http = Assert.Single(trace, s => s.Kind == OtlpSpanKind.Client && s.ScopeName == "System.Net.Http");
         Assert.Equal(chat.SpanId, http.ParentSpanId);
         Assert.Equal((long)app.Model.BaseAddress.Port, http.Attribute("server.port"));
-        Assert.All(trace.Where(s => s.ScopeName.StartsWith("OpenAI", StringComparison.Ordinal)), s => Assert.True(TraceAssert.IsDescendant(trace, s, chat.SpanId), $"{s} is not under the reply span."));
+        Assert.Equal("POST", http.Attribute("http.request.method"));
+        Assert.Equal(200L, http.Attribute("http.response.status_code"));
 
         // Sending the reply's frames over the WebSocket, under the reply.
         var send = Assert.Single(trace, s => s.Name == "ws send");
-        Assert.Equal(chat.SpanId, send.ParentSpanId);
+        Assert.Equal(reply.SpanId, send.ParentSpanId);
 
         // The Redis commands that stored the turn, under the reply.
         var commands = trace.Where(s => s.ScopeName == "AspireChat.Redis").ToList();
@@ -83,26 +91,32 @@ public sealed class ChatTraceContractTests
         {
             Assert.Equal("redis", c.Attribute("db.system.name"));
             Assert.Equal((long)redis.Port, c.Attribute("server.port"));
-            Assert.True(TraceAssert.IsDescendant(trace, c, chat.SpanId), $"{c} is not under the reply span.");
+            Assert.True(TraceAssert.IsDescendant(trace, c, reply.SpanId), $"{c} is not under the reply span.");
         });
 
         // The turn is in Redis: ChatApi reads it back with the same owner.
         using (var chatApi = client.CreateHttpClient(app.ChatApi.BaseAddress))
         {
-            var conversation = System.Text.Json.Nodes.JsonNode.Parse(await chatApi.GetStringAsync($"/api/conversations/{reply.ConversationId}", cancellationToken))!;
+            var conversation = System.Text.Json.Nodes.JsonNode.Parse(await chatApi.GetStringAsync($"/api/conversations/{replyText.ConversationId}", cancellationToken))!;
             var messages = conversation["messages"]!.AsArray();
-            Assert.Equal(new[] { "Hello, trace!", reply.Text }, messages.Select(m => (string)m!["content"]!));
+            Assert.Equal(new[] { "Hello, trace!", replyText.Text }, messages.Select(m => (string)m!["content"]!));
         }
 
         // ...and links to the socket's span in ChatApi, whose trace is the connection's way in through Web's proxy.
-        var link = Assert.Single(chat.Links);
+        var link = Assert.Single(reply.Links);
         var socketSpan = Assert.Single(spans, s => s.SpanId == link.SpanId);
         Assert.Equal("chatapi", socketSpan.ServiceName);
         Assert.Equal("/ws", socketSpan.Attribute("http.route"));
+        // The socket's request span held no request tags while the socket was open; it has them as it ends.
+        Assert.Equal("/ws", socketSpan.Attribute("url.path"));
+        Assert.Equal("GET", socketSpan.Attribute("http.request.method"));
+        Assert.Equal(101L, socketSpan.Attribute("http.response.status_code"));
         var connection = spans.Where(s => s.TraceId == link.TraceId).ToList();
         var proxyCall = Assert.Single(connection, s => s.SpanId == socketSpan.ParentSpanId);
         Assert.Equal("web", proxyCall.ServiceName);
         Assert.Equal(OtlpSpanKind.Client, proxyCall.Kind);
+        // Service discovery resolved http://chatapi to the address Aspire injected.
+        Assert.Equal((long)app.ChatApi.BaseAddress.Port, proxyCall.Attribute("server.port"));
         Assert.True(connection.Any(s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server && TraceAssert.IsDescendant(connection, proxyCall, s.SpanId)), $"Web's request span is not above its call to ChatApi.{Environment.NewLine}{TraceAssert.Describe(connection)}");
 
         Assert.Equal(new[] { "chatapi" }, trace.Select(s => s.ServiceName).Distinct());
@@ -134,8 +148,10 @@ public sealed class ChatTraceContractTests
         TraceAssert.Connected(trace, browser.SpanId);
         var webServer = Assert.Single(trace, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server);
         Assert.Equal(browser.SpanId, webServer.ParentSpanId);
-        var reply = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == $"chat {ContractApp.ModelName}");
+        var reply = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == "reply");
         Assert.True(TraceAssert.IsDescendant(trace, reply, webServer.SpanId), $"The reply span is not under web's request span.{Environment.NewLine}{TraceAssert.Describe(trace)}");
+        var modelCall = Assert.Single(trace, s => s.Name == $"chat {ContractApp.ModelName}");
+        Assert.Equal(reply.SpanId, modelCall.ParentSpanId);
         Assert.Contains(trace, s => s.ServiceName == "chatapi" && s.Kind == OtlpSpanKind.Server && s.Attribute("http.route") is "/api/chat");
     }
 

@@ -59,9 +59,10 @@ public sealed class ReplyEventsContractTests
             ExportTimeout,
             cancellationToken);
         var stoppedReply = Assert.Single(spans, s => s.TraceId == stopped.TraceId && s.ParentSpanId == stopped.SpanId);
-        Assert.Contains(stoppedReply.Events, e => e.Name == "gen_ai.first_chunk");
+        Assert.Equal("reply", stoppedReply.Name);
+        Assert.Contains(stoppedReply.Events, e => e.Name == "aspirechat.reply.first_chunk");
         Assert.Contains(stoppedReply.Events, e => e.Name == "aspirechat.reply.stop");
-        Assert.Equal(new object?[] { "cancelled" }, stoppedReply.Attribute("gen_ai.response.finish_reasons"));
+        Assert.Equal("cancelled", stoppedReply.Attribute("aspirechat.reply.finish_reason"));
         var leftReply = Assert.Single(spans, s => s.TraceId == left.TraceId && s.ParentSpanId == left.SpanId);
         Assert.Contains(leftReply.Events, e => e.Name == "aspirechat.client.disconnected");
     }

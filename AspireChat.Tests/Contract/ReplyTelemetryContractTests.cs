@@ -6,8 +6,8 @@ namespace AspireChat.Tests.Contract;
 
 /// <summary>
 /// ChatApi's reply telemetry as the dashboard receives it under Aspire's environment: the offline
-/// model's reply has the same span shape as an OpenAI one, and the GenAI and streaming metrics the
-/// issue lists are exported.
+/// model's reply and model call have the same span shape as an OpenAI one, and the GenAI metrics
+/// (Microsoft.Extensions.AI's) and the streaming metrics (AspireChat's) are exported.
 /// </summary>
 public sealed class ReplyTelemetryContractTests
 {
@@ -34,12 +34,30 @@ public sealed class ReplyTelemetryContractTests
             ["Model__Offline__TokensPerSecond"] = "0",
         }, cancellationToken);
 
-        Assert.StartsWith("chat ", offline.Name, StringComparison.Ordinal);
-        Assert.Equal(openAI.Kind, offline.Kind);
-        Assert.Equal(openAI.ScopeName, offline.ScopeName);
-        Assert.Equal(openAI.Attributes.Keys.Order(StringComparer.Ordinal), offline.Attributes.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(openAI.Events.Select(e => e.Name), offline.Events.Select(e => e.Name));
-        Assert.Equal(offline.Attribute("gen_ai.request.model") as string, offline.Name["chat ".Length..]);
+        // The reply span: the same whatever the model.
+        Assert.Equal(openAI.Reply.Name, offline.Reply.Name);
+        Assert.Equal(openAI.Reply.Kind, offline.Reply.Kind);
+        Assert.Equal(openAI.Reply.ScopeName, offline.Reply.ScopeName);
+        Assert.Equal(openAI.Reply.Attributes.Keys.Order(StringComparer.Ordinal), offline.Reply.Attributes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(openAI.Reply.Events.Select(e => e.Name), offline.Reply.Events.Select(e => e.Name));
+
+        // The model call under it: the offline model goes through the same Microsoft.Extensions.AI pipeline.
+        Assert.Equal("chat gpt-4o-mini", openAI.ModelCall.Name);
+        Assert.Equal("chat offline", offline.ModelCall.Name);
+        Assert.Equal(openAI.ModelCall.Kind, offline.ModelCall.Kind);
+        Assert.Equal(openAI.ModelCall.ScopeName, offline.ModelCall.ScopeName);
+        Assert.Equal("openai", openAI.ModelCall.Attribute("gen_ai.provider.name"));
+        Assert.Equal("aspirechat.offline", offline.ModelCall.Attribute("gen_ai.provider.name"));
+        string[] semanticConventions =
+        [
+            "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.response.id",
+            "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+        ];
+        Assert.All(semanticConventions, name =>
+        {
+            Assert.True(openAI.ModelCall.Attributes.ContainsKey(name), $"The OpenAI model call has no {name}.");
+            Assert.True(offline.ModelCall.Attributes.ContainsKey(name), $"The offline model call has no {name}.");
+        });
     }
 
     [Fact]
@@ -62,6 +80,7 @@ public sealed class ReplyTelemetryContractTests
             "gen_ai.client.operation.duration",
             "gen_ai.client.token.usage",
             "gen_ai.client.operation.time_to_first_chunk",
+            "aspirechat.reply.time_to_first_chunk",
             "aspirechat.reply.chunks",
             "aspirechat.reply.active",
             "aspirechat.websocket.connections",
@@ -79,8 +98,8 @@ public sealed class ReplyTelemetryContractTests
         Assert.All(expected, name => Assert.True(received.Contains(name), $"Metric {name} was not exported. Received: {string.Join(", ", received.Order(StringComparer.Ordinal))}"));
     }
 
-    /// <summary>Starts ChatApi with Aspire's OTLP environment and <paramref name="model"/>, sends one message, returns its reply span.</summary>
-    private static async Task<ReceivedSpan> ReplySpanAsync(OtlpReceiver otlp, Dictionary<string, string?> model, CancellationToken cancellationToken)
+    /// <summary>Starts ChatApi with Aspire's OTLP environment and <paramref name="model"/>, sends one message, returns its reply span and model call.</summary>
+    private static async Task<(ReceivedSpan Reply, ReceivedSpan ModelCall)> ReplySpanAsync(OtlpReceiver otlp, Dictionary<string, string?> model, CancellationToken cancellationToken)
     {
         await using var chatApi = await StartChatApiAsync(otlp, model, cancellationToken);
         return await SendAndGetReplySpanAsync(otlp, chatApi, cancellationToken);
@@ -89,14 +108,20 @@ public sealed class ReplyTelemetryContractTests
     private static Task<ServiceProcess> StartChatApiAsync(OtlpReceiver otlp, Dictionary<string, string?> model, CancellationToken cancellationToken) =>
         ServiceProcess.StartAsync("AspireChat.ChatApi", AspireEnvironment.Merge(AspireEnvironment.Otlp(otlp, "grpc", "chatapi"), model), readyPath: "/health", cancellationToken: cancellationToken);
 
-    private static async Task<ReceivedSpan> SendAndGetReplySpanAsync(OtlpReceiver otlp, ServiceProcess chatApi, CancellationToken cancellationToken)
+    private static async Task<(ReceivedSpan Reply, ReceivedSpan ModelCall)> SendAndGetReplySpanAsync(OtlpReceiver otlp, ServiceProcess chatApi, CancellationToken cancellationToken)
     {
         var browser = BrowserTrace.New();
         var reply = await new WebSocketChat(chatApi.BaseAddress).SendAsync("Hello, shape!", browser.Traceparent, cancellationToken);
         Assert.Equal("stop", reply.FinishReason);
 
-        var spans = await otlp.WaitForSpansAsync(s => s.Any(span => span.TraceId == browser.TraceId && span.ParentSpanId == browser.SpanId), ExportTimeout, cancellationToken);
-        return spans.FirstOrDefault(span => span.TraceId == browser.TraceId && span.ParentSpanId == browser.SpanId)
+        var spans = await otlp.WaitForSpansAsync(
+            s => s.Any(span => span.TraceId == browser.TraceId && span.ParentSpanId == browser.SpanId)
+                && s.Count(span => span.TraceId == browser.TraceId && span.Name.StartsWith("chat ", StringComparison.Ordinal)) == 1,
+            ExportTimeout,
+            cancellationToken);
+        var replySpan = spans.FirstOrDefault(span => span.TraceId == browser.TraceId && span.ParentSpanId == browser.SpanId)
             ?? throw new InvalidOperationException($"No reply span arrived.{Environment.NewLine}{chatApi.Output}");
+        var modelCall = Assert.Single(spans, span => span.TraceId == browser.TraceId && span.ParentSpanId == replySpan.SpanId && span.Name.StartsWith("chat ", StringComparison.Ordinal));
+        return (replySpan, modelCall);
     }
 }

@@ -16,7 +16,7 @@ public sealed class TraceWaterfallTests
         {
             Span("c", "b", "POST <model> & co", "chatapi", 20, 60),
             Span("a", "browser", "ws message", "web", 0, 100),
-            Span("b", "a", "chat gpt-4o-mini", "chatapi", 10, 90, new ReceivedSpanEvent("gen_ai.first_chunk", Ms(30), new Dictionary<string, object?>())),
+            Span("b", "a", "chat gpt-4o-mini", "chatapi", 10, 90, new ReceivedSpanEvent("aspirechat.reply.first_chunk", Ms(30), new Dictionary<string, object?>())),
         };
 
         // Act

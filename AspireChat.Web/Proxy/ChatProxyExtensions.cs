@@ -12,13 +12,17 @@ public static class ChatProxyExtensions
 {
     private const string SocketRouteId = "ws";
 
+    /// <summary>
+    /// ChatApi by its Aspire resource name, resolved by service discovery from what <c>WithReference(chatapi)</c> injects
+    /// (<c>services__chatapi__https__0</c>, <c>services__chatapi__http__0</c>): https when there is one, else http.
+    /// </summary>
+    public const string ChatApiAddress = "https+http://chatapi";
+
     public static TBuilder AddChatProxy<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<ChatProxyOptions>().BindConfiguration(ChatProxyOptions.SectionName);
         builder.Services.AddSingleton<OriginPolicy>();
-
-        var chatApi = ChatApiAddress.Resolve(builder.Configuration);
         builder.Services.AddReverseProxy().LoadFromMemory(
             [
                 new RouteConfig { RouteId = "api", ClusterId = "chatapi", Match = new RouteMatch { Path = "/api/{**path}" } },
@@ -28,16 +32,18 @@ public static class ChatProxyExtensions
                 new ClusterConfig
                 {
                     ClusterId = "chatapi",
-                    Destinations = new Dictionary<string, DestinationConfig> { ["chatapi"] = new() { Address = chatApi.ToString() } },
+                    Destinations = new Dictionary<string, DestinationConfig> { ["chatapi"] = new() { Address = ChatApiAddress } },
                 },
-            ]);
+            ])
+            // Replaces the logical address with ChatApi's endpoints, and again whenever the configuration changes.
+            .AddServiceDiscoveryDestinationResolver();
         return builder;
     }
 
     public static WebApplication MapChatProxy(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        Log.ProxyingTo(app.Logger, ChatApiAddress.Resolve(app.Configuration));
+        Log.ProxyingTo(app.Logger, ChatApiAddress);
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(RefuseForeignOrigins);

@@ -14,10 +14,10 @@ public sealed class ReplySpanTests
     {
         using var listener = Listen();
 
-        using var reply = ChatTelemetry.StartReply("gpt-test", Traceparent(Browser), Socket);
+        using var reply = ChatTelemetry.StartReply(Traceparent(Browser), Socket);
 
         Assert.NotNull(reply);
-        Assert.Equal("chat gpt-test", reply.DisplayName);
+        Assert.Equal("reply", reply.DisplayName);
         Assert.Equal(Browser.TraceId, reply.TraceId);
         Assert.Equal(Browser.SpanId, reply.ParentSpanId);
         Assert.Equal(Socket, Assert.Single(reply.Links).Context);
@@ -29,7 +29,7 @@ public sealed class ReplySpanTests
         using var listener = Listen();
 
         // The HTTP fallback: the request's span is both the parent and the carrier.
-        using var reply = ChatTelemetry.StartReply("gpt-test", Traceparent(Browser), Browser);
+        using var reply = ChatTelemetry.StartReply(Traceparent(Browser), Browser);
 
         Assert.NotNull(reply);
         Assert.Equal(Browser.SpanId, reply.ParentSpanId);
@@ -41,7 +41,7 @@ public sealed class ReplySpanTests
     {
         using var listener = Listen();
 
-        using var reply = ChatTelemetry.StartReply("gpt-test", traceparent: null, Socket);
+        using var reply = ChatTelemetry.StartReply(traceparent: null, Socket);
 
         Assert.NotNull(reply);
         Assert.NotEqual(Socket.TraceId, reply.TraceId);
