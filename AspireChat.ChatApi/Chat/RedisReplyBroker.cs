@@ -1,9 +1,8 @@
 using System.Buffers;
-using System.Text;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
-using AspireChat.ChatApi.Redis;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AspireChat.ChatApi.Chat;
 
@@ -14,26 +13,17 @@ namespace AspireChat.ChatApi.Chat;
 /// any client: no session affinity.
 /// </summary>
 public sealed class RedisReplyBroker(
-    IRedisClient redis,
+    IConnectionMultiplexer multiplexer,
     IConversationStore store,
     IOptions<ReplyBrokerOptions> options,
     TimeProvider timeProvider,
     ILogger<RedisReplyBroker> logger) : IReplyBroker, IHostedService, IAsyncDisposable
 {
-    // Claims the conversation (SET NX), starts the reply's lease and records it as the conversation's
-    // latest reply, in one round trip before the first chunk instead of three. KEYS: active, lease,
-    // latest. ARGV: message id, lease ms, latest's time to live ms. Returns 0 when the conversation is
-    // busy, else the previous latest reply's id ("" when there was none).
-    private static readonly RedisScript ClaimScript = new("""
-        if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-        redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-        return redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3], 'GET') or ''
-        """);
-
     private readonly List<Action<string, string>> _stopHandlers = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly IDatabase _redis = multiplexer.GetDatabase();
     private Task _subscribing = Task.CompletedTask;
-    private IAsyncDisposable? _stopSubscription;
+    private ChannelMessageQueue? _stopSubscription;
 
     public async Task<ClaimResult> ClaimAsync(ChatTurn turn, ConversationMessage userMessage, CancellationToken cancellationToken)
     {
@@ -41,12 +31,11 @@ public sealed class RedisReplyBroker(
         ArgumentNullException.ThrowIfNull(userMessage);
         var conversationId = turn.ConversationId!;
         var messageId = turn.Reply.MessageId;
-        var claim = await redis.EvalShaAsync(
-            ClaimScript,
+        var claim = await _redis.ScriptEvaluateAsync(
+            RedisReplyScripts.Claim,
             [RedisReplyKeys.Active(conversationId), RedisReplyKeys.Lease(messageId), RedisReplyKeys.Latest(conversationId)],
-            [messageId, (long)options.Value.Lease.TotalMilliseconds, (long)(options.Value.Retention + TimeSpan.FromDays(1)).TotalMilliseconds],
-            cancellationToken);
-        if (claim.Type == RespType.Number)
+            [messageId, (long)options.Value.Lease.TotalMilliseconds, (long)(options.Value.Retention + TimeSpan.FromDays(1)).TotalMilliseconds]).WaitAsync(cancellationToken);
+        if (claim.Resp2Type == ResultType.Integer)
         {
             return ClaimResult.Busy;
         }
@@ -54,12 +43,12 @@ public sealed class RedisReplyBroker(
         try
         {
             // The conversation's previous reply: if its producer died, it is finished and saved before this one.
-            var result = claim.AsString() is { Length: > 0 } previousId && previousId != messageId && await FinalizeIfUnfinishedAsync(previousId, cancellationToken) == Finalized.Now
+            var result = (string?)claim is { Length: > 0 } previousId && previousId != messageId && await FinalizeIfUnfinishedAsync(previousId, cancellationToken) == Finalized.Now
                 ? ClaimResult.ClaimedAfterInterrupted
                 : ClaimResult.Claimed;
 
             var echo = new UserFrame(conversationId, userMessage.Id, messageId, userMessage.Content);
-            await redis.PublishAsync(RedisReplyKeys.Channel(conversationId), RedisReplyFormat.Envelope(0, messageId, turn.OriginId, echo), cancellationToken);
+            await _redis.PublishAsync(RedisChannel.Literal(RedisReplyKeys.Channel(conversationId)), RedisReplyFormat.Envelope(0, messageId, turn.OriginId, echo)).WaitAsync(cancellationToken);
             return result;
         }
         catch
@@ -73,7 +62,7 @@ public sealed class RedisReplyBroker(
     public Task Publish(ChatTurn turn, ConversationMessage userMessage)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        var publisher = new RedisReplyPublisher(redis, options.Value, logger, timeProvider, turn, userMessage);
+        var publisher = new RedisReplyPublisher(_redis, options.Value, logger, timeProvider, turn, userMessage);
         turn.Reply.Attach(publisher);
         return publisher.Completion;
     }
@@ -88,9 +77,9 @@ public sealed class RedisReplyBroker(
             // Its producer delivers to its own clients before it stores, so a client may hold more
             // than the stream yet: that is fine while the producer is alive.
             var key = RedisReplyKeys.Stream(messageId);
-            var first = await redis.XRangeAsync(key, "-", "+", 1, cancellationToken);
-            var live = await redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null;
-            if (first.Count == 0)
+            var first = await _redis.StreamRangeAsync(key, count: 1).WaitAsync(cancellationToken);
+            var live = await _redis.KeyExistsAsync(RedisReplyKeys.Lease(messageId)).WaitAsync(cancellationToken);
+            if (first.Length == 0)
             {
                 if (!live || await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
                 {
@@ -101,7 +90,7 @@ public sealed class RedisReplyBroker(
             {
                 return (null, notFound);
             }
-            else if (await RedisReplyFormat.LastAsync(redis, key, cancellationToken) is { } last && request.LastSeq > last.Seq && (!live || last.Frame is EndFrame))
+            else if (await RedisReplyFormat.LastAsync(_redis, key).WaitAsync(cancellationToken) is { } last && request.LastSeq > last.Seq && (!live || last.Frame is EndFrame))
             {
                 return (null, InMemoryReplyBroker.InvalidSeq(request, last.Seq));
             }
@@ -111,7 +100,7 @@ public sealed class RedisReplyBroker(
             return (null, notFound);
         }
 
-        var watcher = new RedisReplyWatcher(this, redis, request, observer, options.Value.Lease, timeProvider);
+        var watcher = new RedisReplyWatcher(this, multiplexer, request, observer, options.Value.Lease, timeProvider);
         try
         {
             await watcher.StartAsync(cancellationToken);
@@ -125,11 +114,11 @@ public sealed class RedisReplyBroker(
     }
 
     public async Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) =>
-        await redis.GetAsync(RedisReplyKeys.Latest(conversationId), cancellationToken) is { } latest
-        && await FinalizeIfUnfinishedAsync(Encoding.UTF8.GetString(latest), cancellationToken) == Finalized.Now;
+        (string?)await _redis.StringGetAsync(RedisReplyKeys.Latest(conversationId)).WaitAsync(cancellationToken) is { } latest
+        && await FinalizeIfUnfinishedAsync(latest, cancellationToken) == Finalized.Now;
 
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
-        redis.PublishAsync(RedisReplyKeys.StopChannel, $"{ownerId}\n{conversationId}", cancellationToken);
+        _redis.PublishAsync(StopChannel, $"{ownerId}\n{conversationId}").WaitAsync(cancellationToken);
 
     public void OnStopRequested(Action<string, string> stop)
     {
@@ -147,24 +136,24 @@ public sealed class RedisReplyBroker(
     {
         var key = RedisReplyKeys.Stream(messageId);
         // Cheap checks first: this runs for every new message in a conversation.
-        if (await RedisReplyFormat.LastAsync(redis, key, cancellationToken) is not { } last)
+        if (await RedisReplyFormat.LastAsync(_redis, key).WaitAsync(cancellationToken) is not { } last)
         {
             return Finalized.Missing;
         }
 
-        if (last.Frame is EndFrame || await redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null)
+        if (last.Frame is EndFrame || await _redis.KeyExistsAsync(RedisReplyKeys.Lease(messageId)).WaitAsync(cancellationToken))
         {
             return Finalized.Already;
         }
 
-        var frames = (await redis.XRangeAsync(key, "-", "+", null, cancellationToken)).Select(RedisReplyFormat.Parse).ToList();
+        var frames = (await _redis.StreamRangeAsync(key).WaitAsync(cancellationToken)).Select(RedisReplyFormat.Parse).ToList();
         if (frames.Count == 0 || frames[0] is not { Frame: StartFrame start, OwnerId: { } ownerId, UserMessage: { } userMessage })
         {
             return Finalized.Missing;
         }
 
         if (frames[^1].Frame is EndFrame
-            || !await redis.SetAsync(RedisReplyKeys.Finalizer(messageId), "1", options.Value.Lease * 2, onlyIfNotExists: true, cancellationToken))
+            || !await _redis.StringSetAsync(RedisReplyKeys.Finalizer(messageId), "1", options.Value.Lease * 2, When.NotExists).WaitAsync(cancellationToken))
         {
             return Finalized.Already;
         }
@@ -186,22 +175,20 @@ public sealed class RedisReplyBroker(
         }
 
         tail.Add((end, frames[^1].Seq));
-        List<RedisCommand> commands = [];
+        // Stored and published as the producer would have, keeping the retention, and the conversation released.
+        var arguments = RedisReplyScripts.StoreArguments(tail.Count, options.Value.MaxStreamLength, options.Value.Retention, RedisReplyKeys.Channel(start.ConversationId), messageId, null, null);
         var message = new ArrayBufferWriter<byte>();
         var n = frames[^1].N;
-        foreach (var (frame, seq) in tail)
+        for (var i = 0; i < tail.Count; i++)
         {
             n++;
-            var json = RedisReplyFormat.Json(frame);
-            commands.Add(RedisReplyFormat.XAdd(key, options.Value.MaxStreamLength, n, json, seq));
+            var json = RedisReplyFormat.Json(tail[i].Frame);
+            RedisReplyScripts.SetFrame(arguments, i, n, json, tail[i].Seq);
             RedisReplyFormat.AppendEnvelope(message, n, messageId, null, json);
         }
 
-        commands.Add(new RedisCommand("PUBLISH", RedisReplyKeys.Channel(start.ConversationId), message.WrittenMemory));
-
-        commands.Add(RedisCommands.PExpire(key, options.Value.Retention));
-        commands.Add(new RedisCommand("EVAL", RedisReplyPublisher.ReleaseScript, 1, RedisReplyKeys.Active(start.ConversationId), messageId));
-        await redis.TransactionAsync(commands, cancellationToken);
+        RedisReplyScripts.SetMessage(arguments, message.WrittenMemory);
+        await RedisReplyScripts.StoreAsync(_redis, key, RedisReplyKeys.Active(start.ConversationId), arguments).WaitAsync(cancellationToken);
         return Finalized.Now;
     }
 
@@ -221,13 +208,9 @@ public sealed class RedisReplyBroker(
     {
         try
         {
-            await redis.TransactionAsync(
-            [
-                new RedisCommand("EVAL", RedisReplyPublisher.ReleaseScript, 1, RedisReplyKeys.Active(conversationId), messageId),
-                new RedisCommand("DEL", RedisReplyKeys.Lease(messageId)),
-            ], CancellationToken.None);
+            await _redis.ScriptEvaluateAsync(RedisReplyScripts.Release, [RedisReplyKeys.Active(conversationId), RedisReplyKeys.Lease(messageId)], [messageId]);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception.IsRedisFault())
         {
             // Then the claim lapses by itself.
             ReplyLog.ReplyWriteFailed(logger, exception, messageId);
@@ -251,22 +234,27 @@ public sealed class RedisReplyBroker(
     {
         if (_stopSubscription is not null)
         {
-            await _stopSubscription.DisposeAsync();
+            await _stopSubscription.UnsubscribeAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         _stopping.Dispose();
     }
 
+    private static RedisChannel StopChannel { get; } = RedisChannel.Literal(RedisReplyKeys.StopChannel);
+
     private async Task SubscribeToStopsAsync(CancellationToken cancellationToken)
     {
+        // Once subscribed, the multiplexer subscribes again after every reconnect; stops published while
+        // it is disconnected are lost, and the producer's own instance stops the reply anyway.
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                _stopSubscription = await redis.SubscribeAsync(RedisReplyKeys.StopChannel, OnStop, cancellationToken);
+                _stopSubscription = await multiplexer.GetSubscriber().SubscribeAsync(StopChannel).WaitAsync(cancellationToken);
+                _stopSubscription.OnMessage(OnStop);
                 return;
             }
-            catch (RedisException exception)
+            catch (Exception exception) when (exception.IsRedisFault())
             {
                 ReplyLog.StopChannelUnavailable(logger, exception);
                 await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, cancellationToken);
@@ -274,10 +262,10 @@ public sealed class RedisReplyBroker(
         }
     }
 
-    private void OnStop(RedisChannelMessage message)
+    private void OnStop(ChannelMessage message)
     {
-        var parts = Encoding.UTF8.GetString(message.Payload.Span).Split('\n');
-        if (parts.Length != 2)
+        var parts = ((string?)message.Message)?.Split('\n');
+        if (parts is not { Length: 2 })
         {
             return;
         }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
-using AspireChat.ChatApi.Redis;
+using StackExchange.Redis;
 
 namespace AspireChat.ChatApi.Chat;
 
@@ -23,14 +23,6 @@ internal sealed record StoredFrame(long N, long Seq, ServerFrame Frame, string? 
 /// </summary>
 internal static class RedisReplyFormat
 {
-    // Encoded once: every frame of every reply sends them.
-    private static readonly RedisArg MaxLength = "MAXLEN";
-    private static readonly RedisArg Approximately = "~";
-    private static readonly RedisArg FrameField = RedisReplyKeys.FrameField;
-    private static readonly RedisArg SeqField = RedisReplyKeys.SeqField;
-    private static readonly RedisArg OwnerField = RedisReplyKeys.OwnerField;
-    private static readonly RedisArg UserField = RedisReplyKeys.UserField;
-
     public static byte[] Json(ServerFrame frame) => JsonSerializer.SerializeToUtf8Bytes(frame, ProtocolJsonContext.Default.ServerFrame);
 
     public static ServerFrame Frame(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ServerFrame)!;
@@ -86,64 +78,43 @@ internal static class RedisReplyFormat
         return envelopes;
     }
 
-    /// <summary>
-    /// XADD key MAXLEN ~ max 0-n frame {json} seq {seq}: the n-th frame, at an id the writer chooses,
-    /// so a rewrite cannot duplicate it. The first frame (start) also holds the owner and the user message.
-    /// </summary>
-    public static RedisCommand XAdd(RedisArg key, RedisArg maxLength, long n, ReadOnlyMemory<byte> frameJson, long seq, string? ownerId = null, ConversationMessage? userMessage = null)
-    {
-        List<RedisArg> arguments = new(11) { key, MaxLength, Approximately, maxLength, RedisReplyKeys.EntryId(n), FrameField, frameJson, SeqField, seq };
-        if (ownerId is not null && userMessage is not null)
-        {
-            arguments.Add(OwnerField);
-            arguments.Add(ownerId);
-            arguments.Add(UserField);
-            arguments.Add(JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage));
-        }
-
-        return new RedisCommand("XADD", arguments);
-    }
+    /// <summary>The first frame's extra fields (start): the owner and the user message, in the stream only.</summary>
+    public static byte[] UserJson(ConversationMessage userMessage) =>
+        JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage);
 
     /// <summary>The stream's last entry (XREVRANGE key + - COUNT 1), or null for an empty or missing stream.</summary>
-    public static async Task<StoredFrame?> LastAsync(IRedisCommandExecutor redis, string key, CancellationToken cancellationToken)
+    public static async Task<StoredFrame?> LastAsync(IDatabaseAsync redis, RedisKey key)
     {
-        var reply = await redis.ExecuteAsync(new RedisCommand("XREVRANGE", key, "+", "-", "COUNT", 1), cancellationToken);
-        if (reply.Items.Count == 0)
-        {
-            return null;
-        }
-
-        var entry = reply.Items[0];
-        return Parse(new RedisStreamEntry(
-            entry.Items[0].AsString()!,
-            [.. entry.Items[1].Items.Chunk(2).Select(pair => KeyValuePair.Create(Encoding.UTF8.GetString(pair[0].Bytes.Span), pair[1].Bytes))]));
+        ArgumentNullException.ThrowIfNull(redis);
+        var entries = await redis.StreamRangeAsync(key, count: 1, messageOrder: Order.Descending);
+        return entries.Length == 0 ? null : Parse(entries[0]);
     }
 
-    public static StoredFrame Parse(RedisStreamEntry entry)
+    public static StoredFrame Parse(StreamEntry entry)
     {
         ServerFrame? frame = null;
         long seq = 0;
         string? owner = null;
         ConversationMessage? user = null;
-        foreach (var (field, value) in entry.Fields)
+        foreach (var field in entry.Values)
         {
-            switch (field)
+            switch ((string?)field.Name)
             {
                 case RedisReplyKeys.FrameField:
-                    frame = Frame(value.Span);
+                    frame = Frame(((ReadOnlyMemory<byte>)field.Value).Span);
                     break;
                 case RedisReplyKeys.SeqField:
-                    seq = long.Parse(Encoding.ASCII.GetString(value.Span), CultureInfo.InvariantCulture);
+                    seq = (long)field.Value;
                     break;
                 case RedisReplyKeys.OwnerField:
-                    owner = Encoding.UTF8.GetString(value.Span);
+                    owner = field.Value;
                     break;
                 case RedisReplyKeys.UserField:
-                    user = JsonSerializer.Deserialize(value.Span, RedisConversationJsonContext.Default.ConversationMessage);
+                    user = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)field.Value).Span, RedisConversationJsonContext.Default.ConversationMessage);
                     break;
             }
         }
 
-        return new StoredFrame(RedisReplyKeys.EntryNumber(entry.Id), seq, frame ?? throw new RedisUnexpectedReplyException("A reply stream entry has no frame."), owner, user);
+        return new StoredFrame(RedisReplyKeys.EntryNumber(entry.Id!), seq, frame ?? throw new InvalidDataException("A reply stream entry has no frame."), owner, user);
     }
 }

@@ -3,15 +3,15 @@ using System.Text.Json;
 using System.Threading.Channels;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
-using AspireChat.ChatApi.Redis;
+using StackExchange.Redis;
 
 namespace AspireChat.ChatApi.Chat;
 
 /// <summary>
 /// The producer's side of a reply in Redis. Observes the <see cref="LiveReply"/> like any client,
 /// so it never slows the model: frames are queued, then written in order, each as an XADD to the
-/// reply's stream, then one PUBLISH of them all to the conversation's channel, in the same MULTI/EXEC
-/// (so a frame is never published before it is stored). Renews its claim on the conversation until the
+/// reply's stream, then one PUBLISH of them all to the conversation's channel, in one script
+/// (<see cref="RedisReplyScripts"/>: a frame is never published before it is stored). Renews its claim on the conversation until the
 /// end (then the conversation takes the next message), and the reply's own lease until every frame
 /// is stored (so nobody takes it for dead while it catches up). While Redis is unreachable it keeps the frames and
 /// retries; when Redis is back it writes whatever the stream lacks (a Redis that restarted empty
@@ -19,24 +19,7 @@ namespace AspireChat.ChatApi.Chat;
 /// </summary>
 internal sealed class RedisReplyPublisher : IReplyObserver
 {
-    // Renews the reply's lease; while it streams, also its claim on the conversation, only while it
-    // holds it, and gets it back if it vanished (a Redis restart).
-    private const string RenewScript = """
-        redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-        if ARGV[3] == '0' then return 1 end
-        local holder = redis.call('GET', KEYS[1])
-        if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-        if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 2 end
-        return 0
-        """;
-
-    // Deletes the lease only if this reply still holds it.
-    internal const string ReleaseScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """;
-
-    private readonly IRedisClient _redis;
+    private readonly IDatabase _redis;
     private readonly ReplyBrokerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -45,16 +28,17 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     private readonly string _messageId;
     private readonly string? _origin;
     private readonly ConversationMessage _userMessage;
-    // Encoded once for the reply's every frame.
-    private readonly RedisArg _stream;
-    private readonly RedisArg _channel;
-    private readonly RedisArg _maxStreamLength;
+    // Made once for the reply's every batch.
+    private readonly RedisKey _stream;
+    private readonly RedisKey _active;
+    private readonly RedisKey _lease;
+    private readonly RedisValue _channel;
     private readonly Channel<ServerFrame> _queue = Channel.CreateUnbounded<ServerFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly List<(ServerFrame Frame, long Seq)> _frames = [];
     private long _seq;
     private volatile bool _ended;
 
-    public RedisReplyPublisher(IRedisClient redis, ReplyBrokerOptions options, ILogger logger, TimeProvider timeProvider, ChatTurn turn, ConversationMessage userMessage)
+    public RedisReplyPublisher(IDatabase redis, ReplyBrokerOptions options, ILogger logger, TimeProvider timeProvider, ChatTurn turn, ConversationMessage userMessage)
     {
         _redis = redis;
         _options = options;
@@ -66,8 +50,9 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         _origin = turn.OriginId;
         _userMessage = userMessage;
         _stream = RedisReplyKeys.Stream(_messageId);
+        _active = RedisReplyKeys.Active(_conversationId);
+        _lease = RedisReplyKeys.Lease(_messageId);
         _channel = RedisReplyKeys.Channel(_conversationId);
-        _maxStreamLength = options.MaxStreamLength;
         Completion = RunAsync();
     }
 
@@ -135,8 +120,8 @@ internal sealed class RedisReplyPublisher : IReplyObserver
             {
                 if (verify)
                 {
-                    // After a failure the stream may hold more than we know (EXEC ran, its reply was lost) or nothing (Redis restarted empty).
-                    stored = (await RedisReplyFormat.LastAsync(_redis, RedisReplyKeys.Stream(_messageId), CancellationToken.None))?.N ?? 0;
+                    // After a failure the stream may hold more than we know (the script ran, its reply was lost) or nothing (Redis restarted empty).
+                    stored = (await RedisReplyFormat.LastAsync(_redis, _stream))?.N ?? 0;
                     verify = false;
                 }
 
@@ -145,15 +130,10 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     return (stored, false);
                 }
 
-                var replies = await _redis.TransactionAsync(Batch(stored), CancellationToken.None);
-                if (replies is null || replies.Any(r => r.Type == RespType.Error))
-                {
-                    throw new RedisServerException("A reply frame was refused: " + replies?.First(r => r.Type == RespType.Error).AsString());
-                }
-
+                await RedisReplyScripts.StoreAsync(_redis, _stream, _active, Batch(stored));
                 return (_frames.Count, false);
             }
-            catch (RedisException exception)
+            catch (Exception exception) when (exception.IsRedisFault())
             {
                 ReplyLog.ReplyWriteFailed(_logger, exception, _messageId);
                 verify = true;
@@ -169,14 +149,20 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     }
 
     /// <summary>
-    /// The commands that store the frames after <paramref name="stored"/>: an XADD each, then one PUBLISH
-    /// of them all (several frames when tokens come faster than a round trip), and the stream's time to live
-    /// when it is created.
+    /// The arguments of the script that stores the frames after <paramref name="stored"/> and publishes
+    /// them as one message (several frames when tokens come faster than a round trip), and sets the
+    /// stream's time to live when it creates it.
     /// </summary>
-    private List<RedisCommand> Batch(long stored)
+    private RedisValue[] Batch(long stored)
     {
         var count = (int)(_frames.Count - stored);
-        List<RedisCommand> commands = new(count + 2);
+        // A stream nobody ends (its producer and every watcher gone) still goes away. Set when the stream
+        // is created (or written again from its start after Redis lost it): later XADDs keep a key's time
+        // to live, so the frames after it need none of their own. The first entry also holds the owner and
+        // the user message, for a resume and for ending the reply elsewhere should this instance die.
+        var arguments = stored == 0
+            ? RedisReplyScripts.StoreArguments(count, _options.MaxStreamLength, _options.Retention + TimeSpan.FromDays(1), _channel, null, _ownerId, RedisReplyFormat.UserJson(_userMessage))
+            : RedisReplyScripts.StoreArguments(count, _options.MaxStreamLength, null, _channel, null, null, null);
         // The frames as JSON back to back in one buffer, which the entries and the message slice; both
         // buffers sized for the usual chunk (under 200 bytes) so they rarely grow.
         var json = new ArrayBufferWriter<byte>(count * 192);
@@ -197,32 +183,21 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         {
             var n = stored + i + 1;
             var frameJson = json.WrittenMemory[(i == 0 ? 0 : ends[i - 1])..ends[i]];
-            var seq = _frames[(int)n - 1].Seq;
-            commands.Add(n == 1
-                ? RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, frameJson, seq, _ownerId, _userMessage)
-                : RedisReplyFormat.XAdd(_stream, _maxStreamLength, n, frameJson, seq));
+            RedisReplyScripts.SetFrame(arguments, i, n, frameJson, _frames[(int)n - 1].Seq);
             RedisReplyFormat.AppendEnvelope(message, n, _messageId, _origin, frameJson.Span);
         }
 
-        commands.Add(new RedisCommand("PUBLISH", _channel, message.WrittenMemory));
-        if (stored == 0)
-        {
-            // A stream nobody ends (its producer and every watcher gone) still goes away. Set when the
-            // stream is created (or written again from its start after Redis lost it): later XADDs keep
-            // a key's time to live, so the frames after it need no PEXPIRE of their own.
-            commands.Add(RedisCommands.PExpire(_stream, _options.Retention + TimeSpan.FromDays(1)));
-        }
-
-        return commands;
+        RedisReplyScripts.SetMessage(arguments, message.WrittenMemory);
+        return arguments;
     }
 
     private async Task ReleaseConversationAsync()
     {
         try
         {
-            await _redis.ExecuteAsync(new RedisCommand("EVAL", ReleaseScript, 1, RedisReplyKeys.Active(_conversationId), _messageId), CancellationToken.None);
+            await _redis.ScriptEvaluateAsync(RedisReplyScripts.Release, [_active], [_messageId]);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception.IsRedisFault())
         {
             // The claim lapses by itself.
             ReplyLog.ReplyWriteFailed(_logger, exception, _messageId);
@@ -233,20 +208,10 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     {
         try
         {
-            var key = RedisReplyKeys.Stream(_messageId);
-            await _redis.TransactionAsync(
-            [
-                RedisCommands.PExpire(key, _options.Retention),
-                new RedisCommand("EVAL", ReleaseScript, 1, RedisReplyKeys.Active(_conversationId), _messageId),
-                new RedisCommand("DEL", RedisReplyKeys.Lease(_messageId)),
-            ], CancellationToken.None);
-            if (!ended)
-            {
-                // Refused before it started: nothing to resume.
-                await _redis.DelAsync([key], CancellationToken.None);
-            }
+            // Refused before it started (not ended): nothing to resume, the stream goes.
+            await _redis.ScriptEvaluateAsync(RedisReplyScripts.Finish, [_stream, _active, _lease], [_messageId, (long)_options.Retention.TotalMilliseconds, ended ? "1" : "0"]);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception.IsRedisFault())
         {
             // The lease lapses by itself; watchers find the end in the stream.
             ReplyLog.ReplyWriteFailed(_logger, exception, _messageId);
@@ -268,10 +233,9 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     return;
                 }
 
-                var renewed = await _redis.ExecuteAsync(
-                    new RedisCommand("EVAL", RenewScript, 2, RedisReplyKeys.Active(_conversationId), RedisReplyKeys.Lease(_messageId), _messageId, (long)_options.Lease.TotalMilliseconds, _ended ? "0" : "1"),
-                    cancellationToken);
-                if (renewed.Number == 0)
+                var renewed = await _redis.ScriptEvaluateAsync(
+                    RedisReplyScripts.Renew, [_active, _lease], [_messageId, (long)_options.Lease.TotalMilliseconds, _ended ? "0" : "1"]);
+                if ((long)renewed == 0)
                 {
                     ReplyLog.LeaseLost(_logger, _messageId);
                 }
@@ -280,7 +244,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
             {
                 return;
             }
-            catch (RedisException exception)
+            catch (Exception exception) when (exception.IsRedisFault())
             {
                 ReplyLog.ReplyWriteFailed(_logger, exception, _messageId);
             }

@@ -1,22 +1,25 @@
 using System.Threading.Channels;
 using AspireChat.ChatApi.Protocol;
-using AspireChat.ChatApi.Redis;
+using StackExchange.Redis;
 
 namespace AspireChat.ChatApi.Chat;
 
 /// <summary>
-/// One connection watching one conversation through Redis. It subscribes to the conversation's
-/// channel first, then reads from the reply streams what it missed, then takes published frames,
-/// dropping those it already delivered: every frame exactly once, in order. A published frame that
-/// skips ahead (messages lost while the subscriber reconnected) makes it read the stream again.
-/// While a reply it follows is silent it checks the reply's lease; a lapsed lease means the
-/// producer died, and the reply is finalized as <c>interrupted</c>. Redis going away during the
-/// catch-up does not end the watch: the catch-up is finished once Redis answers.
+/// One connection watching one conversation through Redis, with no blocking command (the multiplexer
+/// has none): pub/sub says when there is something new, and the reply streams are read with plain
+/// XRANGE. It subscribes to the conversation's channel first, then reads from the reply streams what it
+/// missed, then takes published frames, dropping those it already delivered: every frame exactly once,
+/// in order. A published frame that skips ahead (messages lost while the subscriber reconnected) makes
+/// it read the stream again; so does a reply that stays silent, as a safety net for a lost last
+/// message, before its lease is checked: a lapsed lease means the producer died, and the reply is
+/// finalized as <c>interrupted</c>. Redis going away during the catch-up does not end the watch: the
+/// catch-up is finished once Redis answers.
 /// </summary>
 internal sealed class RedisReplyWatcher : IAsyncDisposable
 {
     private readonly RedisReplyBroker _broker;
-    private readonly IRedisClient _redis;
+    private readonly IConnectionMultiplexer _multiplexer;
+    private readonly IDatabase _redis;
     private readonly WatchRequest _request;
     private readonly IReplyObserver _observer;
     private readonly TimeSpan _checkEvery;
@@ -24,13 +27,14 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     private readonly Channel<ReplyEnvelope> _inbox = Channel.CreateUnbounded<ReplyEnvelope>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, Progress> _replies = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
-    private IAsyncDisposable? _subscription;
+    private ChannelMessageQueue? _subscription;
     private Task _loop = Task.CompletedTask;
 
-    public RedisReplyWatcher(RedisReplyBroker broker, IRedisClient redis, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
+    public RedisReplyWatcher(RedisReplyBroker broker, IConnectionMultiplexer multiplexer, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
     {
         _broker = broker;
-        _redis = redis;
+        _multiplexer = multiplexer;
+        _redis = multiplexer.GetDatabase();
         _request = request;
         _observer = observer;
         _checkEvery = lease / 2;
@@ -40,14 +44,16 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     /// <summary>Subscribes, catches up, and starts following the conversation live.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = await _redis.SubscribeAsync(RedisReplyKeys.Channel(_request.ConversationId), OnPublished, cancellationToken);
+        // A queue of its own: messages in the order Redis sent them, handled one at a time.
+        _subscription = await _multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisReplyKeys.Channel(_request.ConversationId))).WaitAsync(cancellationToken);
+        _subscription.OnMessage(OnPublished);
         var caughtUp = false;
         try
         {
             await CatchUpOnStartAsync(cancellationToken);
             caughtUp = true;
         }
-        catch (RedisException)
+        catch (Exception exception) when (exception.IsRedisFault())
         {
             // Redis went away in the middle of the catch-up, and the client may hold part of it already:
             // the watch goes on, and finishes the catch-up once Redis answers, before anything live.
@@ -66,7 +72,9 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         await _disposed.CancelAsync();
         if (_subscription is not null)
         {
-            await _subscription.DisposeAsync();
+            // Completes the queue's loop; with Redis away the unsubscribe itself may fail, and the
+            // multiplexer then does not subscribe the channel again for this queue.
+            await _subscription.UnsubscribeAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         _inbox.Writer.TryComplete();
@@ -74,10 +82,10 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         _disposed.Dispose();
     }
 
-    private void OnPublished(RedisChannelMessage message)
+    private void OnPublished(ChannelMessage message)
     {
-        // Runs on the subscriber's read loop: only queue.
-        foreach (var envelope in RedisReplyFormat.ParseEnvelopes(message.Payload.Span))
+        // Only queue: the watch loop does the rest.
+        foreach (var envelope in RedisReplyFormat.ParseEnvelopes(((ReadOnlyMemory<byte>)message.Message).Span))
         {
             _inbox.Writer.TryWrite(envelope);
         }
@@ -92,9 +100,8 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
             await CatchUpAsync(messageId, _request.LastSeq, cancellationToken);
         }
 
-        if (await _redis.GetAsync(RedisReplyKeys.Active(_request.ConversationId), cancellationToken) is { } active)
+        if ((string?)await _redis.StringGetAsync(RedisReplyKeys.Active(_request.ConversationId)).WaitAsync(cancellationToken) is { } activeId)
         {
-            var activeId = System.Text.Encoding.UTF8.GetString(active);
             if (!_replies.ContainsKey(activeId))
             {
                 await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
@@ -114,7 +121,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                     await CatchUpOnStartAsync(cancellationToken);
                     caughtUp = true;
                 }
-                catch (RedisException)
+                catch (Exception exception) when (exception.IsRedisFault())
                 {
                     // Still away: try again, less often.
                 }
@@ -142,7 +149,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                         return;
                     }
                 }
-                catch (RedisException) when (envelope.N > 0)
+                catch (Exception exception) when (exception.IsRedisFault() && envelope.N > 0)
                 {
                     // The stream cannot be read right now (Redis is coming back): the next frame, or
                     // the lease check once the reply is quiet, reads it again.
@@ -200,8 +207,9 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     private async Task<bool> CatchUpAsync(string messageId, long afterSeq, CancellationToken cancellationToken, bool withUserMessage = false)
     {
         var progress = _replies.GetValueOrDefault(messageId);
-        var start = progress is null ? "-" : "(" + RedisReplyKeys.EntryId(progress.N);
-        var entries = await _redis.XRangeAsync(RedisReplyKeys.Stream(messageId), start, "+", null, cancellationToken);
+        // XRANGE key (0-n +: what follows the last frame delivered.
+        RedisValue? start = progress is null ? default(RedisValue?) : "(" + RedisReplyKeys.EntryId(progress.N);
+        var entries = await _redis.StreamRangeAsync(RedisReplyKeys.Stream(messageId), start).WaitAsync(cancellationToken);
         foreach (var entry in entries.Select(RedisReplyFormat.Parse))
         {
             if (withUserMessage && entry is { Frame: StartFrame started, UserMessage: { } user }
@@ -243,20 +251,30 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         return progress;
     }
 
-    /// <summary>For each reply still open here: is its producer alive? If not, finish it (or say it is lost).</summary>
+    /// <summary>
+    /// For each reply still open here: anything stored that was not delivered (its message lost)? Is its
+    /// producer alive? If not, finish it (or say it is lost).
+    /// </summary>
     private async Task CheckLeasesAsync(CancellationToken cancellationToken)
     {
         foreach (var (messageId, progress) in _replies.Where(r => !r.Value.Ended).ToList())
         {
             try
             {
-                if (await _redis.GetAsync(RedisReplyKeys.Lease(messageId), cancellationToken) is not null)
+                // The safety net of pub/sub: what the stream holds that no message brought (the end, say).
+                await CatchUpAsync(messageId, 0, cancellationToken);
+                if (progress.Ended)
+                {
+                    continue;
+                }
+
+                if (await _redis.KeyExistsAsync(RedisReplyKeys.Lease(messageId)).WaitAsync(cancellationToken))
                 {
                     progress.LastHeard = _timeProvider.GetUtcNow();
                     continue;
                 }
 
-                // The end may be stored already (its publish lost); else the producer is gone.
+                // Read again: the producer may have stored its end and let go of its lease just now.
                 await CatchUpAsync(messageId, 0, cancellationToken);
                 if (progress.Ended)
                 {
@@ -272,7 +290,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
 
                 await CatchUpAsync(messageId, 0, cancellationToken);
             }
-            catch (RedisException)
+            catch (Exception exception) when (exception.IsRedisFault())
             {
                 // Redis is away: check again later.
             }

@@ -1,19 +1,17 @@
-using AspireChat.ChatApi.Redis;
-
 namespace AspireChat.ChatApi.Conversations;
 
 /// <summary>Says at start which conversation store is in use (the Redis connection string redacted).</summary>
-internal sealed partial class ConversationStoreAnnouncement(ILogger<ConversationStoreAnnouncement> logger, RedisConnectionOptions? redis) : IHostedService
+internal sealed partial class ConversationStoreAnnouncement(ILogger<ConversationStoreAnnouncement> logger, string? redisConnection) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (redis is null)
+        if (redisConnection is null)
         {
             UsingMemory(logger);
         }
         else
         {
-            UsingRedis(logger, redis.ToRedactedString());
+            UsingRedis(logger, redisConnection);
         }
 
         return Task.CompletedTask;

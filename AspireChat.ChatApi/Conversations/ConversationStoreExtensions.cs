@@ -1,5 +1,5 @@
-using AspireChat.ChatApi.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
 
 namespace AspireChat.ChatApi.Conversations;
 
@@ -26,11 +26,15 @@ public static class ConversationStoreExtensions
         }
         else
         {
-            // No connection is made here: the first command connects, so the service starts with Redis down.
-            builder.Services.AddRedisClient(connectionString);
+            // Aspire's client integration: IConnectionMultiplexer, its health check and tracing, and the
+            // Aspire:StackExchange:Redis section. It does not abort when Redis is down: the service starts,
+            // /health says why, and the multiplexer reconnects in the background.
+            builder.AddRedisClient(ConnectionName);
             builder.Services.AddSingleton<IConversationStore, RedisConversationStore>();
+            // Parsed as the multiplexer parses it; printed without the password.
+            var redacted = ConfigurationOptions.Parse(connectionString).ToString(includePassword: false);
             builder.Services.AddHostedService(sp => new ConversationStoreAnnouncement(
-                sp.GetRequiredService<ILogger<ConversationStoreAnnouncement>>(), sp.GetRequiredService<IRedisClient>().Connection));
+                sp.GetRequiredService<ILogger<ConversationStoreAnnouncement>>(), redacted));
         }
 
         return builder;

@@ -14,7 +14,8 @@ namespace AspireChat.Tests.Contract;
 /// </summary>
 public sealed class ChatTraceContractTests
 {
-    private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
+    private const string RedisScope = "OpenTelemetry.Instrumentation.StackExchangeRedis";
     private static readonly string[] StaticAndProbePaths = ["/", "/js/app.js", "/css/app.css", "/health", "/alive"];
 
     [Theory]
@@ -43,10 +44,15 @@ public sealed class ChatTraceContractTests
         }
 
         var client = new WebSocketChat(app.Web.BaseAddress);
-        var replyText = await client.SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
+        var streamed = await client.SendAsync("Hello, trace!", browser.Traceparent, cancellationToken);
 
         // The socket's spans end when it closes (SendAsync closed it): the reply links to ChatApi's.
-        var spans = await WaitForTraceAsync(app, browser, s => s.Any(span => span.ServiceName == "chatapi" && span.Attribute("http.route") is "/ws"), cancellationToken);
+        // Aspire's Redis instrumentation turns profiled commands into spans every 10 s: wait for them too.
+        var spans = await WaitForTraceAsync(
+            app,
+            browser,
+            s => s.Any(span => span.ServiceName == "chatapi" && span.Attribute("http.route") is "/ws") && s.Any(span => span.TraceId == browser.TraceId && span.ScopeName == RedisScope),
+            cancellationToken);
         var trace = spans.Where(s => s.TraceId == browser.TraceId).ToList();
         TraceAssert.Connected(trace, browser.SpanId);
 
@@ -54,7 +60,7 @@ public sealed class ChatTraceContractTests
         var reply = Assert.Single(trace, s => s.ScopeName == "AspireChat.Chat" && s.Name == "reply");
         Assert.Equal("chatapi", reply.ServiceName);
         Assert.Equal(browser.SpanId, reply.ParentSpanId);
-        Assert.Equal(replyText.ConversationId, reply.Attribute("gen_ai.conversation.id"));
+        Assert.Equal(streamed.ConversationId, reply.Attribute("gen_ai.conversation.id"));
         Assert.Equal("stop", reply.Attribute("aspirechat.reply.finish_reason"));
         var timeToFirstChunk = Assert.IsType<double>(reply.Attribute("aspirechat.reply.time_to_first_chunk"));
         Assert.InRange(timeToFirstChunk, 0.0, reply.Duration.TotalSeconds);
@@ -84,22 +90,24 @@ public sealed class ChatTraceContractTests
         var send = Assert.Single(trace, s => s.Name == "ws send");
         Assert.Equal(reply.SpanId, send.ParentSpanId);
 
-        // The Redis commands that stored the turn, under the reply.
-        var commands = trace.Where(s => s.ScopeName == "AspireChat.Redis").ToList();
+        // The Redis commands that stored the turn, under the reply: Aspire.StackExchange.Redis's own spans
+        // (OpenTelemetry's StackExchange.Redis instrumentation), with neither the password nor user text.
+        var commands = trace.Where(s => s.ScopeName == RedisScope).ToList();
         Assert.NotEmpty(commands);
         Assert.All(commands, c =>
         {
-            Assert.Equal("redis", c.Attribute("db.system.name"));
-            Assert.Equal((long)redis.Port, c.Attribute("server.port"));
+            Assert.Equal("redis", c.Attribute("db.system") ?? c.Attribute("db.system.name"));
+            Assert.Equal((long)redis.Port, c.Attribute("net.peer.port") ?? c.Attribute("server.port"));
             Assert.True(TraceAssert.IsDescendant(trace, c, reply.SpanId), $"{c} is not under the reply span.");
+            Assert.DoesNotContain(password, string.Join(" ", c.Attributes.Select(a => $"{a.Key}={a.Value}")), StringComparison.Ordinal);
         });
 
         // The turn is in Redis: ChatApi reads it back with the same owner.
         using (var chatApi = client.CreateHttpClient(app.ChatApi.BaseAddress))
         {
-            var conversation = System.Text.Json.Nodes.JsonNode.Parse(await chatApi.GetStringAsync($"/api/conversations/{replyText.ConversationId}", cancellationToken))!;
+            var conversation = System.Text.Json.Nodes.JsonNode.Parse(await chatApi.GetStringAsync($"/api/conversations/{streamed.ConversationId}", cancellationToken))!;
             var messages = conversation["messages"]!.AsArray();
-            Assert.Equal(new[] { "Hello, trace!", replyText.Text }, messages.Select(m => (string)m!["content"]!));
+            Assert.Equal(new[] { "Hello, trace!", streamed.Text }, messages.Select(m => (string)m!["content"]!));
         }
 
         // ...and links to the socket's span in ChatApi, whose trace is the connection's way in through Web's proxy.
@@ -119,6 +127,7 @@ public sealed class ChatTraceContractTests
         Assert.Equal((long)app.ChatApi.BaseAddress.Port, proxyCall.Attribute("server.port"));
         Assert.True(connection.Any(s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server && TraceAssert.IsDescendant(connection, proxyCall, s.SpanId)), $"Web's request span is not above its call to ChatApi.{Environment.NewLine}{TraceAssert.Describe(connection)}");
 
+        Assert.DoesNotContain(password, app.Output, StringComparison.Ordinal);
         Assert.Equal(new[] { "chatapi" }, trace.Select(s => s.ServiceName).Distinct());
         Assert.All(app.Otlp.Requests, r => Assert.Equal(AspireEnvironment.OtlpApiKey, r.Headers["x-otlp-api-key"]));
         Assert.All(app.Otlp.Requests, r => Assert.Equal(protocol, r.Protocol));

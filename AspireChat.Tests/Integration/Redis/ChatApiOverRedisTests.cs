@@ -134,9 +134,10 @@ public sealed class ChatApiOverRedisTests
             ["Model__Provider"] = "Offline",
             ["Model__Offline__TimeToFirstToken"] = "00:00:00",
             ["Model__Offline__TokensPerSecond"] = tokensPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Redis__ReconnectMinDelay"] = "00:00:00.050",
-            ["Redis__ReconnectMaxDelay"] = "00:00:00.250",
-            ["Redis__CommandTimeout"] = "00:00:02",
+            // Aspire's section for the multiplexer: commands wait at most 2 s for Redis (queued while it
+            // reconnects), and a start with Redis down waits 1 s for it.
+            ["Aspire__StackExchange__Redis__ConfigurationOptions__AsyncTimeout"] = "2000",
+            ["Aspire__StackExchange__Redis__ConfigurationOptions__ConnectTimeout"] = "1000",
             ["Chat__HistoryWriteAttempts"] = historyWriteAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Chat__HistoryWriteRetryWait"] = "00:00:00.200",
         }, cancellationToken: Token);

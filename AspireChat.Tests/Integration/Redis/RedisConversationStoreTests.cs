@@ -1,17 +1,24 @@
 using AspireChat.ChatApi.Conversations;
-using AspireChat.ChatApi.Redis;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
 
 public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClassFixture<SharedRedisServer>, IAsyncDisposable
 {
-    private readonly RedisClient _client = TestRedis.Client(redis.Server.ConnectionString);
+    // The store's multiplexer, as AddRedisClient makes it.
+    private readonly ConnectionMultiplexer _client = TestRedis.Connect(redis.Server.ConnectionString);
+    // Another client, as another process would be: SCRIPT FLUSH and INFO need allowAdmin.
+    private readonly ConnectionMultiplexer _admin = TestRedis.Connect(redis.Server.ConnectionString + ",allowAdmin=true");
     private readonly string _owner = ConversationIds.New();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _admin.DisposeAsync();
+    }
 
     [Fact]
     public async Task ACreatedConversationIsListedAndReadBackEmpty()
@@ -87,8 +94,8 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
 
         foreach (var key in new[] { $"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages", $"aspirechat:owner:{_owner}:conversations" })
         {
-            var ttl = (await _client.ExecuteAsync(new RedisCommand("PTTL", key), Token)).Number;
-            Assert.InRange(ttl, 9 * 60_000, 10 * 60_000);
+            var ttl = await _client.GetDatabase().KeyTimeToLiveAsync(key);
+            Assert.InRange(ttl!.Value.TotalMilliseconds, 9 * 60_000, 10 * 60_000);
         }
     }
 
@@ -157,7 +164,7 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Empty(await store.ListAsync(_owner, Token));
         Assert.False(await store.DeleteAsync(_owner, conversation.Id, Token));
         Assert.False(await store.AppendTurnAsync(_owner, conversation.Id, Turn("late").User, Turn("late").Reply, Token));
-        Assert.Equal(0, (await _client.ExecuteAsync(new RedisCommand("EXISTS", $"aspirechat:conversation:{conversation.Id}:messages"), Token)).Number);
+        Assert.False(await _client.GetDatabase().KeyExistsAsync($"aspirechat:conversation:{conversation.Id}:messages"));
     }
 
     [Fact]
@@ -173,8 +180,8 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
 
         Assert.True(deleted);
         Assert.Null(await store.GetAsync(_owner, conversation.Id, Token));
-        var left = await _client.ExecuteAsync(new RedisCommand("EXISTS", $"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages"), Token);
-        Assert.True(left.Number == 0, $"{left.Number} of the conversation's keys outlived its delete.");
+        var left = await _client.GetDatabase().KeyExistsAsync([$"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages"]);
+        Assert.True(left == 0, $"{left} of the conversation's keys outlived its delete.");
         Assert.Empty(await store.ListAsync(_owner, Token));
     }
 
@@ -187,13 +194,16 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         var (user, reply) = Turn("after the flush");
         await store.AppendTurnAsync(_owner, conversation.Id, first, firstReply, Token);
 
-        // As after a Redis restart: EVALSHA gets NOSCRIPT, and the append sends the script itself.
-        await _client.ExecuteAsync(new RedisCommand("SCRIPT", "FLUSH"), Token);
+        var refusedBefore = await NoScriptErrorsAsync();
+
+        // As after a Redis restart, by another client: the store's EVALSHA gets NOSCRIPT, and StackExchange.Redis sends the script's text.
+        await Server.ScriptFlushAsync();
         Assert.True(await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token));
-        await _client.ExecuteAsync(new RedisCommand("SCRIPT", "FLUSH"), Token);
+        await Server.ScriptFlushAsync();
         Assert.True(await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token));
 
         Assert.Equal([first, firstReply, user, reply], (await store.GetAsync(_owner, conversation.Id, Token))!.Messages);
+        Assert.True(await NoScriptErrorsAsync() >= refusedBefore + 2, "Redis never answered NOSCRIPT: the test did not reach the path it is about.");
     }
 
     [Fact]
@@ -209,12 +219,16 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Equal(connectionsBefore, await ConnectionsReceivedAsync());
     }
 
-    private async Task<long> ConnectionsReceivedAsync()
-    {
-        var info = (await _client.ExecuteAsync(new RedisCommand("INFO", "stats"), Token)).AsString()!;
-        var line = info.Split("\r\n").Single(l => l.StartsWith("total_connections_received:", StringComparison.Ordinal));
-        return long.Parse(line.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private IServer Server => _admin.GetServer(_admin.GetEndPoints()[0]);
+
+    private async Task<long> ConnectionsReceivedAsync() => long.Parse(await InfoAsync("stats", "total_connections_received") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>How often Redis answered NOSCRIPT since it started (INFO errorstats: <c>errorstat_NOSCRIPT:count=N</c>).</summary>
+    private async Task<long> NoScriptErrorsAsync() =>
+        await InfoAsync("errorstats", "errorstat_NOSCRIPT") is { } value ? long.Parse(value["count=".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    private async Task<string?> InfoAsync(string section, string key) =>
+        (await Server.InfoAsync(section)).SelectMany(group => group).SingleOrDefault(pair => pair.Key == key).Value;
 
     [Fact]
     public async Task TheStoreSurvivesANewClientAsItWouldARestart()
@@ -223,7 +237,7 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         var (user, reply) = Turn("remember me");
         await Store().AppendTurnAsync(_owner, conversation.Id, user, reply, Token);
 
-        await using var fresh = TestRedis.Client(redis.Server.ConnectionString);
+        await using var fresh = TestRedis.Connect(redis.Server.ConnectionString);
         var read = await new RedisConversationStore(fresh, Options.Create(new ConversationOptions()), TimeProvider.System).GetAsync(_owner, conversation.Id, Token);
 
         Assert.Equal([user, reply], read!.Messages);

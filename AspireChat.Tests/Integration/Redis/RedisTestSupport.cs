@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
-using AspireChat.ChatApi.Redis;
 using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
 
@@ -19,23 +18,25 @@ public sealed class SharedRedisServer : IAsyncLifetime
 
 internal static class TestRedis
 {
-    /// <summary>A client with short timeouts and backoff, so fault tests take seconds.</summary>
-    public static RedisClient Client(
-        string connectionString,
-        ILogger<RedisClient>? logger = null,
-        TimeSpan? commandTimeout = null,
-        RemoteCertificateValidationCallback? certificateValidation = null) =>
-        new(
-            RedisConnectionOptions.Parse(connectionString),
-            Options.Create(new RedisClientOptions
-            {
-                CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(5),
-                ReconnectMinDelay = TimeSpan.FromMilliseconds(20),
-                ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
-                ServerCertificateValidation = certificateValidation,
-            }),
-            logger ?? new CapturingLogger<RedisClient>(),
-            TimeProvider.System);
+    /// <summary>
+    /// A multiplexer as AddRedisClient makes one (abortConnect=false: it connects in the background and
+    /// keeps reconnecting), with short timeouts so fault tests take seconds.
+    /// </summary>
+    public static ConnectionMultiplexer Connect(string connectionString, ILoggerFactory? logs = null, int timeoutMilliseconds = 5000, RemoteCertificateValidationCallback? certificateValidation = null)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
+        options.AsyncTimeout = timeoutMilliseconds;
+        options.SyncTimeout = timeoutMilliseconds;
+        options.LoggerFactory = logs;
+        if (certificateValidation is not null)
+        {
+            options.CertificateValidation += certificateValidation;
+        }
+
+        return ConnectionMultiplexer.Connect(options);
+    }
 
     public static string Key(string name) => $"test:{Guid.NewGuid():N}:{name}";
 
@@ -49,7 +50,7 @@ internal static class TestRedis
             {
                 return await action();
             }
-            catch (RedisException) when (DateTime.UtcNow < deadline)
+            catch (Exception exception) when (exception is RedisException or RedisTimeoutException && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
@@ -69,7 +70,7 @@ internal static class TestRedis
 }
 
 /// <summary>Keeps every log line, with its exception, so tests can look for what must never be logged.</summary>
-internal sealed class CapturingLogger<T> : ILogger<T>
+internal sealed class CapturingLogger<T> : ILogger<T>, ILoggerFactory
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
@@ -80,6 +81,16 @@ internal sealed class CapturingLogger<T> : ILogger<T>
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
     public bool IsEnabled(LogLevel logLevel) => true;
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         _lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");

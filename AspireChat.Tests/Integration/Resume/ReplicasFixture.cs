@@ -44,9 +44,10 @@ public sealed class ReplicasFixture : IAsyncLifetime
             ["Model__Offline__TimeToFirstToken"] = "00:00:00",
             ["Model__Offline__TokensPerSecond"] = tokensPerSecond.ToString(CultureInfo.InvariantCulture),
             ["Replies__Lease"] = Lease.ToString("c", CultureInfo.InvariantCulture),
-            ["Redis__ReconnectMinDelay"] = "00:00:00.050",
-            ["Redis__ReconnectMaxDelay"] = "00:00:00.250",
-            ["Redis__CommandTimeout"] = "00:00:02",
+            // Aspire's section for the multiplexer: commands wait at most 2 s for Redis (queued while it
+            // reconnects), and a start with Redis down waits 1 s for it.
+            ["Aspire__StackExchange__Redis__ConfigurationOptions__AsyncTimeout"] = "2000",
+            ["Aspire__StackExchange__Redis__ConfigurationOptions__ConnectTimeout"] = "1000",
             ["Chat__Limits__MessageBurst"] = "1000",
             // Small, so a client that stops reading is found out within a few long replies.
             ["Chat__MaxQueuedFrames"] = maxQueuedFrames.ToString(CultureInfo.InvariantCulture),

@@ -1,11 +1,11 @@
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
-using AspireChat.ChatApi.Redis;
 using AspireChat.Tests.Fakes;
 using AspireChat.Tests.Integration.Redis;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Resume;
 
@@ -15,7 +15,7 @@ namespace AspireChat.Tests.Integration.Resume;
 /// </summary>
 public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<SharedRedisServer>, IAsyncDisposable
 {
-    private readonly List<RedisClient> _clients = [];
+    private readonly List<ConnectionMultiplexer> _clients = [];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -152,8 +152,8 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
     [Fact]
     public async Task AWatchWhoseCatchUpIsCutByRedisGoesOnOnceRedisAnswersAndMissesNothing()
     {
-        FailOnceRedisClient? faulty = null;
-        await using var chat = Harness("redis", redis => faulty = new FailOnceRedisClient(redis));
+        FailOnceRedis? faulty = null;
+        await using var chat = Harness("redis", redis => (faulty = FailOnceRedis.Wrap(redis)).Multiplexer);
         chat.Model.Say("one ", "two ");
         var (reply, asker) = chat.Send("Count.");
         var start = await asker.NextAsync<StartFrame>();
@@ -162,7 +162,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
 
         // The watch has replayed the reply so far when the look for the conversation's live reply fails.
         var active = RedisReplyKeys.Active(start.ConversationId);
-        faulty!.FailNext(c => c.Name == "GET" && System.Text.Encoding.UTF8.GetString(c.Arguments[0].Span) == active);
+        faulty!.FailNext((method, arguments) => method.Name == nameof(IDatabase.StringGetAsync) && arguments[0] is RedisKey key && key == active);
         var tab = new RecordingObserver();
         var (watch, error) = await chat.Broker.WatchAsync(new WatchRequest(ChatHarness.Owner, start.ConversationId, start.MessageId, 0, "tab"), tab, Token);
         Assert.Null(error);
@@ -208,17 +208,15 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         Assert.Equal(start.ConversationId, busy.ConversationId);
         Assert.Equal("two", string.Concat(taken.OfType<ChunkFrame>().Select(c => c.Content)));
         Assert.NotEqual(reply.MessageId, taken.OfType<StartFrame>().Single().MessageId);
-        var redis = TestRedis.Client(redisServer.Server.ConnectionString);
-        _clients.Add(redis);
-        Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, (await redis.ExecuteAsync(new RedisCommand("GET", RedisReplyKeys.Latest(start.ConversationId)), Token)).AsString());
+        var redis = Connect().GetDatabase();
+        Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, await redis.StringGetAsync(RedisReplyKeys.Latest(start.ConversationId)));
     }
 
     [Fact]
     public async Task AReplyStreamExpiresOnItsOwnWhileItStreamsAndKeepsTheRetentionOnceEnded()
     {
         await using var chat = Harness("redis");
-        var redis = TestRedis.Client(redisServer.Server.ConnectionString);
-        _clients.Add(redis);
+        var redis = Connect().GetDatabase();
         var retention = new ReplyBrokerOptions().Retention;
         chat.Model.Say("one ", "two ");
         var (reply, asker) = chat.Send("Count.");
@@ -226,17 +224,17 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         await asker.NextAsync<ChunkFrame>();
         await asker.NextAsync<ChunkFrame>();
         var stream = RedisReplyKeys.Stream(reply.MessageId);
-        await WaitUntilAsync(async () => (await redis.ExecuteAsync(new RedisCommand("XLEN", stream), Token)).Number >= 3);
+        await WaitUntilAsync(async () => await redis.StreamLengthAsync(stream) >= 3);
 
         // Only the batch that creates the stream sets its time to live; the later ones keep it.
         chat.Model.Say("three ");
         await asker.NextAsync<ChunkFrame>();
-        await WaitUntilAsync(async () => (await redis.ExecuteAsync(new RedisCommand("XLEN", stream), Token)).Number >= 4);
-        var whileStreaming = (await redis.ExecuteAsync(new RedisCommand("PTTL", stream), Token)).Number;
+        await WaitUntilAsync(async () => await redis.StreamLengthAsync(stream) >= 4);
+        var whileStreaming = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
         chat.Model.End();
         await asker.UntilEndAsync();
-        await WaitUntilAsync(async () => await redis.GetAsync(RedisReplyKeys.Lease(reply.MessageId), Token) is null);
-        var ended = (await redis.ExecuteAsync(new RedisCommand("PTTL", stream), Token)).Number;
+        await WaitUntilAsync(async () => !await redis.KeyExistsAsync(RedisReplyKeys.Lease(reply.MessageId)));
+        var ended = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
 
         Assert.True(whileStreaming > retention.TotalMilliseconds, $"While streaming the stream should expire after more than the retention, not in {whileStreaming} ms.");
         Assert.InRange(ended, 1, (long)retention.TotalMilliseconds);
@@ -260,15 +258,21 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
-    private ChatHarness Harness(string kind, Func<IRedisClient, IRedisClient>? brokersRedis = null)
+    private ConnectionMultiplexer Connect()
+    {
+        var redis = TestRedis.Connect(redisServer.Server.ConnectionString);
+        _clients.Add(redis);
+        return redis;
+    }
+
+    private ChatHarness Harness(string kind, Func<IConnectionMultiplexer, IConnectionMultiplexer>? brokersRedis = null)
     {
         if (kind == "memory")
         {
             return new ChatHarness();
         }
 
-        var redis = TestRedis.Client(redisServer.Server.ConnectionString);
-        _clients.Add(redis);
+        var redis = Connect();
         var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
         var broker = brokersRedis?.Invoke(redis) ?? redis;
         return new ChatHarness(store, broker: _ => new RedisReplyBroker(broker, store, Options.Create(new ReplyBrokerOptions()), TimeProvider.System, NullLogger<RedisReplyBroker>.Instance));
