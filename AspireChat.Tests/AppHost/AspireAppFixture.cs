@@ -42,7 +42,7 @@ public sealed class AspireAppFixture : IAsyncLifetime
 
         using var timeout = new CancellationTokenSource(StartTimeout);
         _otlp = await OtlpReceiver.StartAsync(timeout.Token);
-        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(
+        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
             [
                 // Where Aspire tells every resource to export (OTEL_EXPORTER_OTLP_ENDPOINT), and the key it sends.
                 $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL={_otlp.GrpcEndpoint}",

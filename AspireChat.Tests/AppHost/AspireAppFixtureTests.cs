@@ -15,7 +15,7 @@ public sealed class AspireAppFixtureTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         // A key and UseOpenAI=true first, as a developer's configuration would have them; the fixture's settings come after.
-        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
             ["Parameters:openai-api-key=sk-test", "UseOpenAI=true", .. AspireAppFixture.OfflineModelArgs],
             cancellationToken);
 
@@ -26,7 +26,7 @@ public sealed class AspireAppFixtureTests
     public async Task TheCacheGetsAnAnonymousVolumeInPlaceOfTheDevelopersOne()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(cancellationToken);
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(cancellationToken);
         var cache = appHost.Resources.Single(r => r.Name == "cache");
         var developersVolume = Assert.Single(cache.Annotations.OfType<ContainerMountAnnotation>());
         Assert.NotNull(developersVolume.Source);

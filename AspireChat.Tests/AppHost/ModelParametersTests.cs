@@ -14,7 +14,7 @@ public sealed class ModelParametersTests
     public async Task WithoutAKeyThereIsNoOpenAIParameterToAskFor()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(cancellationToken);
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(cancellationToken);
         if (!string.IsNullOrEmpty(appHost.Configuration["Parameters:openai-api-key"]))
         {
             Assert.Skip("This machine has an OpenAI key configured for the AppHost (user secrets or environment), so it runs OpenAI.");
@@ -28,7 +28,7 @@ public sealed class ModelParametersTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         // UseOpenAI=false too, so that only the key could opt in (the developer may have set UseOpenAI=true).
-        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
             ["Parameters:openai-api-key=", "UseOpenAI=false"],
             cancellationToken);
 
@@ -43,7 +43,7 @@ public sealed class ModelParametersTests
     public async Task OptingInDeclaresTheKeyAsASecretNextToTheModel(string setting)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>([setting], cancellationToken);
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>([setting], cancellationToken);
 
         var parameters = appHost.Resources.OfType<ParameterResource>().ToDictionary(p => p.Name);
         Assert.True(parameters["openai-api-key"].Secret);
@@ -54,7 +54,7 @@ public sealed class ModelParametersTests
     public async Task AnEndpointIsAParameterOnlyWhenOneIsConfigured()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireChat_AppHost>(
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
             ["Parameters:openai-api-key=sk-test", "Parameters:openai-endpoint=http://localhost:11434/v1/"],
             cancellationToken);
 
