@@ -1,10 +1,11 @@
 using AspireChat.AppHost;
+using AspireChat.AppHost.Cache;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// Conversation history. The data volume (which also turns on Redis persistence) keeps it across restarts.
-var cache = builder.AddRedis("cache")
-    .WithDataVolume();
+// Conversation history: Aspire's Redis container with a data volume, or a redis-server process on a machine
+// with no container engine (Cache/CacheExtensions.cs). Either way ChatApi gets the same connection string.
+var cache = builder.AddCache("cache");
 
 // The chat service: streams replies over /ws and stores each turn in the cache, so it starts after Redis.
 // Its model is the offline one unless an OpenAI key is configured (ModelParameters.cs, docs/aspire.md).
