@@ -34,6 +34,7 @@ internal static class CacheExtensions
     /// <summary>
     /// A <c>redis-server</c> process with the container's settings: a generated password, snapshots every 60 s when a key
     /// changed, its data in <c>Cache:DataDirectory</c> (default: the user's local application data), loopback only.
+    /// <c>Cache:RedisServer</c> names the program when it is not <c>redis-server</c> on PATH.
     /// </summary>
     public static IResourceBuilder<RedisServerResource> AddRedisServer(this IDistributedApplicationBuilder builder, string name, string why)
     {
@@ -42,8 +43,9 @@ internal static class CacheExtensions
         Directory.CreateDirectory(dataDirectory);
 
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
-        var redis = new RedisServerResource(name, dataDirectory, password);
-        var installed = ExecutableSearch.IsOnPath(RedisServerResource.Command);
+        var command = builder.Configuration["Cache:RedisServer"] ?? "redis-server";
+        var redis = new RedisServerResource(name, command, dataDirectory, password);
+        var installed = ExecutableSearch.Exists(command);
 
         // The same health check as Aspire's Redis container: a PING with the connection string.
         string? connectionString = null;
@@ -52,29 +54,25 @@ internal static class CacheExtensions
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().AddRedis(_ => connectionString ?? throw new InvalidOperationException("The cache's connection string is not known yet."), name: healthCheckKey);
 
-        // Why a process and not the container, on the AppHost's console and in the resource's own log on the dashboard.
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(redis, (started, _) =>
+        // Why a process and not the container: on the AppHost's console, and in the resource's own log on the dashboard.
+        void Explain(ILogger logger)
         {
-            var logger = started.Services.GetRequiredService<ResourceLoggerService>().GetLogger(redis);
             if (installed)
             {
                 CacheLog.RunsAsProcess(logger, why, dataDirectory);
             }
             else
             {
-                CacheLog.CannotStart(logger, name, why);
+                CacheLog.CannotStart(logger, name, why, command);
             }
+        }
 
+        builder.Eventing.Subscribe<BeforeStartEvent>((started, _) =>
+        {
+            Explain(started.Services.GetRequiredService<ILogger<RedisServerResource>>());
+            Explain(started.Services.GetRequiredService<ResourceLoggerService>().GetLogger(redis));
             return Task.CompletedTask;
         });
-        if (!installed)
-        {
-            builder.Eventing.Subscribe<BeforeStartEvent>((started, _) =>
-            {
-                CacheLog.CannotStart(started.Services.GetRequiredService<ILogger<RedisServerResource>>(), name, why);
-                return Task.CompletedTask;
-            });
-        }
 
         return builder.AddResource(redis)
             .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp")

@@ -5,12 +5,9 @@ namespace AspireChat.AppHost.Cache;
 /// (<c>host:port,password=...</c>), so <c>WithReference(cache)</c> and ChatApi's <c>AddRedisClient("cache")</c> do not
 /// know the difference.
 /// </summary>
-internal sealed class RedisServerResource(string name, string workingDirectory, ParameterResource password)
-    : ExecutableResource(name, Command, workingDirectory), IResourceWithConnectionString
+internal sealed class RedisServerResource(string name, string command, string workingDirectory, ParameterResource password)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
-    /// <summary>Found on PATH, as DCP looks for every executable.</summary>
-    public new const string Command = "redis-server";
-
     public const string PrimaryEndpointName = "tcp";
 
     private EndpointReference? _primaryEndpoint;

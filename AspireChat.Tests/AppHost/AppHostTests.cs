@@ -1,73 +1,127 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using AspireChat.Tests.Contract;
 using AspireChat.Tests.Fixtures;
+using AspireChat.Tests.Fixtures.Otlp;
 
 namespace AspireChat.Tests.AppHost;
 
 /// <summary>
-/// The AppHost as a user runs it (Aspire.Hosting.Testing, as in the Aspire starter template):
-/// Redis in a container, chatapi and web as projects, wired by Aspire alone.
+/// The AppHost as a user runs it (Aspire.Hosting.Testing, as in the Aspire starter template): the cache (a Redis
+/// container, or a redis-server process where no container engine runs), chatapi and web as projects, the
+/// dashboard, all wired by Aspire alone. Each test bounds its own time and fails with the resources' logs.
 /// </summary>
 public sealed class AppHostTests(AspireAppFixture fixture) : IClassFixture<AspireAppFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task EveryResourceBecomesHealthy()
+    public async Task EveryResourceBecomesHealthyAndTheDashboardAnswers()
     {
-        SkipWithoutContainerRuntime();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(Timeout);
-
+        var cancellationToken = TestContext.Current.CancellationToken;
         foreach (var resource in new[] { "cache", "chatapi", "web" })
         {
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            await fixture.WaitForHealthyAsync(resource, Timeout, cancellationToken);
         }
 
         using var web = fixture.App.CreateHttpClient("web", "http");
-        using var page = await web.GetAsync("/", timeout.Token);
+        using var page = await web.GetAsync("/", cancellationToken);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+
+        // The dashboard serves its page (following its redirect to the login page where it asks for a token).
+        await fixture.WaitForHealthyAsync("aspire-dashboard", Timeout, cancellationToken);
+        Assert.True(fixture.App.ResourceNotifications.TryGetCurrentState("aspire-dashboard", out var dashboardState));
+        var dashboardUrl = dashboardState.Snapshot.Urls.First(u => u.Name is "http" or "https").Url;
+        using var dashboard = new HttpClient { BaseAddress = new Uri(dashboardUrl) };
+        using var home = await dashboard.GetAsync("/", cancellationToken);
+        var html = await home.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(home.StatusCode == HttpStatusCode.OK, $"The dashboard answered {(int)home.StatusCode}: {html}");
+        Assert.Contains("Aspire", html, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task AChatThroughWebStreamsTheReplyStoresTheTurnAndExportsItsTrace()
+    public async Task AChatThroughWebStreamsTheReplyAndChatApiReadsTheTurnBackFromRedis()
     {
-        SkipWithoutContainerRuntime();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(Timeout);
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await fixture.WaitForHealthyAsync("web", Timeout, cancellationToken);
         var chat = new WebSocketChat(fixture.App.GetEndpoint("web", "http"));
-        var trace = BrowserTrace.New();
 
         // A chat through web's endpoint streams a reply over the WebSocket.
-        var reply = await chat.SendAsync("Hello from the Aspire tests", trace.Traceparent, timeout.Token);
-        Assert.True(reply.ChunkCount > 0, $"Expected the reply in chunks: {reply}");
+        var reply = await chat.SendAsync("Hello from the Aspire tests", traceparent: null, cancellationToken);
+        Assert.True(reply.ChunkCount > 1, $"Expected the reply in chunks: {reply}");
         Assert.Equal("stop", reply.FinishReason);
 
         // The turn is in Redis: chatapi reads it back (with the same owner cookie) after the reply ended.
-        using var chatApi = chat.CreateHttpClient(fixture.App.GetEndpoint("chatapi", "http"));
-        var conversation = JsonNode.Parse(await chatApi.GetStringAsync($"/api/conversations/{reply.ConversationId}", timeout.Token))!;
-        var messages = conversation["messages"]!.AsArray();
-        Assert.Equal(new[] { "user", "assistant" }, messages.Select(m => (string)m!["role"]!));
+        var messages = await ReadMessagesAsync(chat, fixture.App.GetEndpoint("chatapi", "http"), reply.ConversationId, cancellationToken);
+        Assert.Equal(["user", "assistant"], messages.Select(m => (string)m!["role"]!));
         Assert.Equal("Hello from the Aspire tests", (string?)messages[0]!["content"]);
         Assert.Equal(reply.Text, (string?)messages[1]!["content"]);
-
-        // The trace started by the "browser" reaches the OTLP endpoint Aspire gave the services, with its key.
-        var spans = await fixture.Otlp.WaitForSpansAsync(
-            s => s.Any(span => span.TraceId == trace.TraceId && span.Name.StartsWith("chat ", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(30),
-            timeout.Token);
-        Assert.Contains(spans, span => span.TraceId == trace.TraceId && span.Name.StartsWith("chat ", StringComparison.Ordinal) && span.ServiceName == "chatapi");
-        Assert.Contains(spans, span => span.TraceId == trace.TraceId && span.ServiceName == "web");
-        Assert.All(fixture.Otlp.Requests, request => Assert.Equal(AspireAppFixture.OtlpApiKey, request.Headers["x-otlp-api-key"]));
     }
 
-    private void SkipWithoutContainerRuntime()
+    [Fact]
+    public async Task AConversationSurvivesAChatApiRestartThroughTheAppModel()
     {
-        if (fixture.SkipReason is { } reason)
-        {
-            Assert.Skip(reason);
-        }
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await fixture.WaitForHealthyAsync("web", Timeout, cancellationToken);
+        var chat = new WebSocketChat(fixture.App.GetEndpoint("web", "http"));
+        var first = await chat.SendAsync("Remember this across a restart", traceparent: null, cancellationToken);
+
+        // The dashboard's Restart button, through the app model.
+        var restart = await fixture.App.ResourceCommands.ExecuteCommandAsync("chatapi", KnownResourceCommands.RestartCommand, cancellationToken);
+        Assert.True(restart.Success, $"Restarting chatapi failed: {restart.Message}{Environment.NewLine}{fixture.ResourceLogs()}");
+        await fixture.WaitForHealthyAsync("chatapi", Timeout, cancellationToken);
+
+        // The new chatapi process has the turn (it lives in Redis), and the conversation goes on from it.
+        var webEndpoint = fixture.App.GetEndpoint("web", "http");
+        var before = await ReadMessagesAsync(chat, webEndpoint, first.ConversationId, cancellationToken);
+        Assert.Equal(["Remember this across a restart", first.Text], before.Select(m => (string)m!["content"]!));
+        var second = await chat.SendAsync("And after it?", traceparent: null, first.ConversationId, cancellationToken);
+        Assert.Equal(first.ConversationId, second.ConversationId);
+        var after = await ReadMessagesAsync(chat, webEndpoint, first.ConversationId, cancellationToken);
+        Assert.Equal(4, after.Count);
+    }
+
+    [Fact]
+    public async Task OneMessageThroughWebIsOneTraceFromWebThroughChatApiToTheModel()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await fixture.WaitForHealthyAsync("web", Timeout, cancellationToken);
+        var browser = BrowserTrace.New();
+        var chat = new WebSocketChat(fixture.App.GetEndpoint("web", "http"));
+        using var http = chat.CreateHttpClient();
+
+        // POST /api/chat as the page sends it when WebSockets are blocked, with the browser's trace context.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { content = "Trace me through Aspire" }) };
+        request.Headers.Add("traceparent", browser.Traceparent);
+        using var response = await http.SendAsync(request, cancellationToken);
+        Assert.Contains("event: end", await response.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
+
+        // Web's request, its call to chatapi, chatapi's request, the reply and the model call: one tree under the browser's span.
+        var spans = await fixture.Otlp.WaitForSpansAsync(
+            s => s.Any(span => span.TraceId == browser.TraceId && span.ServiceName == "web")
+                && s.Any(span => span.TraceId == browser.TraceId && span.Name.StartsWith("chat ", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30),
+            cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+        var trace = fixture.Otlp.Spans.Where(s => s.TraceId == browser.TraceId).ToList();
+        TraceAssert.Connected(trace, browser.SpanId);
+        var webServer = Assert.Single(trace, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server);
+        var reply = Assert.Single(trace, s => s.ServiceName == "chatapi" && s.Name == "reply");
+        Assert.True(TraceAssert.IsDescendant(trace, reply, webServer.SpanId), $"The reply is not under web's request.{Environment.NewLine}{TraceAssert.Describe(trace)}");
+        var model = Assert.Single(trace, s => s.Name.StartsWith("chat ", StringComparison.Ordinal));
+        Assert.Equal(reply.SpanId, model.ParentSpanId);
+
+        // Exported with the key Aspire gave the services for the dashboard's OTLP endpoint.
+        Assert.All(fixture.Otlp.Requests, r => Assert.False(string.IsNullOrEmpty(r.Headers["x-otlp-api-key"])));
+    }
+
+    private static async Task<JsonArray> ReadMessagesAsync(WebSocketChat chat, Uri address, string conversationId, CancellationToken cancellationToken)
+    {
+        using var client = chat.CreateHttpClient(address);
+        var conversation = JsonNode.Parse(await client.GetStringAsync($"/api/conversations/{conversationId}", cancellationToken))!;
+        return conversation["messages"]!.AsArray();
     }
 }

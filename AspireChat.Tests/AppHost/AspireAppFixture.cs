@@ -1,20 +1,23 @@
+using System.Collections.Concurrent;
+using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using AspireChat.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireChat.Tests.AppHost;
 
 /// <summary>
-/// The whole AppHost (Redis container, chatapi, web) started once for the Aspire tests, with the
-/// services' OTLP export pointed at an <see cref="OtlpReceiver"/> in place of the dashboard.
-/// Whatever the developer configured, the run has Redis storage of its own and the offline model.
-/// When no container runtime answers nothing is started and <see cref="SkipReason"/> says why.
+/// The whole AppHost (cache, chatapi, web and the dashboard) started once for the Aspire tests, as
+/// <c>dotnet run</c> starts it, with three changes for a test run: every port is free and random (a developer's
+/// AppHost may be running), the cache keeps its data in a folder (or a volume) of the run's own, and the services'
+/// OTLP export goes to an <see cref="OtlpReceiver"/> the tests can read. Whatever the developer configured, the
+/// model is the offline one. Every resource's log is kept, so a test that fails says what the resources said.
 /// </summary>
 public sealed class AspireAppFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
-    public const string OtlpApiKey = "aspire-tests-otlp-key";
 
     /// <summary>
     /// Settings that make ChatApi run its offline model even where the developer saved an OpenAI key
@@ -23,51 +26,55 @@ public sealed class AspireAppFixture : IAsyncLifetime
     /// </summary>
     public static readonly IReadOnlyList<string> OfflineModelArgs = ["Parameters:openai-api-key=", "UseOpenAI=false"];
 
+    private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("aspirechat-apphost-cache-").FullName;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logs = new();
+    private readonly CancellationTokenSource _stopWatchingLogs = new();
     private DistributedApplication? _app;
     private OtlpReceiver? _otlp;
 
-    public string? SkipReason { get; private set; }
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The app did not start.");
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException(SkipReason ?? "The app did not start.");
-
-    public OtlpReceiver Otlp => _otlp ?? throw new InvalidOperationException(SkipReason ?? "The app did not start.");
+    public OtlpReceiver Otlp => _otlp ?? throw new InvalidOperationException("The app did not start.");
 
     public async ValueTask InitializeAsync()
     {
-        SkipReason = await ContainerRuntime.WhyUnavailableAsync();
-        if (SkipReason is not null)
-        {
-            return;
-        }
-
         using var timeout = new CancellationTokenSource(StartTimeout);
         _otlp = await OtlpReceiver.StartAsync(timeout.Token);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
-            [
-                // Where Aspire tells every resource to export (OTEL_EXPORTER_OTLP_ENDPOINT), and the key it sends.
-                $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL={_otlp.GrpcEndpoint}",
-                $"AppHost:OtlpApiKey={OtlpApiKey}",
-                .. OfflineModelArgs,
-            ],
+            [.. TestRunArgs(_cacheDirectory), .. OfflineModelArgs],
+            (options, _) => options.DisableDashboard = false,
             timeout.Token);
         UseAnonymousVolumes(appHost);
+        ExportTelemetryTo(appHost, _otlp.GrpcEndpoint);
         _app = await appHost.BuildAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
+        KeepLogs(_app);
         await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
     }
 
     /// <summary>
-    /// Puts an anonymous volume in place of every named one in the app model (the <c>cache</c>'s data
-    /// volume), as dotnet/aspire-samples' tests do (<c>WithRandomVolumeNames</c>): the container runtime
-    /// creates a new, unnamed volume for the test run, so test conversations never land in the
-    /// developer's history and never share a volume with a running AppHost. Must run before the build.
+    /// The AppHost's http launch profile (no development certificate needed), with the dashboard, its OTLP, its MCP and
+    /// its resource service on free ports, and the cache's data (when it is a redis-server process) in <paramref name="cacheDirectory"/>.
+    /// </summary>
+    public static IEnumerable<string> TestRunArgs(string cacheDirectory) =>
+    [
+        "DOTNET_LAUNCH_PROFILE=http",
+        $"ASPNETCORE_URLS=http://localhost:{ServiceProcess.FreeTcpPort()}",
+        $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
+        $"ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
+        $"ASPIRE_DASHBOARD_MCP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
+        $"Cache:DataDirectory={cacheDirectory}",
+    ];
+
+    /// <summary>
+    /// Puts an anonymous volume in place of every named one in the app model (the container <c>cache</c>'s data
+    /// volume), as dotnet/aspire-samples' tests do (<c>WithRandomVolumeNames</c>): test conversations never land in
+    /// the developer's history. Must run before the build.
     /// </summary>
     internal static void UseAnonymousVolumes(IDistributedApplicationTestingBuilder appHost)
     {
         foreach (var resource in appHost.Resources)
         {
             // Read-only volumes are left alone: nothing writes to them, and anonymous volumes cannot be read-only.
-            // No two resources share a volume here, so none needs a shared random name instead.
-            // The new mount is the annotation WithVolume(target) adds: no name, so the runtime makes a new volume.
             var namedVolumes = resource.Annotations
                 .OfType<ContainerMountAnnotation>()
                 .Where(mount => mount.Type == ContainerMountType.Volume && mount.Source is not null && !mount.IsReadOnly)
@@ -80,8 +87,78 @@ public sealed class AspireAppFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The services export to <paramref name="otlp"/> instead of the dashboard: an environment callback added after
+    /// Aspire's own, so it overrides the endpoint Aspire gives them and keeps everything else (protocol, headers).
+    /// </summary>
+    private static void ExportTelemetryTo(IDistributedApplicationTestingBuilder appHost, Uri otlp)
+    {
+        foreach (var project in appHost.Resources.OfType<ProjectResource>())
+        {
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(environment =>
+                environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.ToString()));
+        }
+    }
+
+    private void KeepLogs(DistributedApplication app)
+    {
+        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
+        foreach (var resource in app.Services.GetRequiredService<DistributedApplicationModel>().Resources)
+        {
+            var lines = _logs.GetOrAdd(resource.Name, _ => new());
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var batch in logs.WatchAsync(resource).WithCancellation(_stopWatchingLogs.Token))
+                    {
+                        foreach (var line in batch)
+                        {
+                            lines.Enqueue(line.Content);
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
+        }
+    }
+
+    /// <summary>What every resource has logged so far, for a failure message.</summary>
+    public string ResourceLogs()
+    {
+        var text = new StringBuilder();
+        foreach (var (name, lines) in _logs.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"--- {name} ---");
+            foreach (var line in lines.TakeLast(60))
+            {
+                text.AppendLine(line);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Waits for <paramref name="resource"/> to be healthy; on time-out, fails with every resource's state and log.</summary>
+    public async Task WaitForHealthyAsync(string resource, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"'{resource}' was not healthy within {timeout.TotalSeconds:0} s.{Environment.NewLine}{ResourceLogs()}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await _stopWatchingLogs.CancelAsync();
         if (_app is not null)
         {
             await _app.DisposeAsync();
@@ -91,5 +168,8 @@ public sealed class AspireAppFixture : IAsyncLifetime
         {
             await _otlp.DisposeAsync();
         }
+
+        _stopWatchingLogs.Dispose();
+        Directory.Delete(_cacheDirectory, recursive: true);
     }
 }

@@ -60,4 +60,16 @@ public sealed class ModelParametersTests
 
         Assert.Contains(appHost.Resources.OfType<ParameterResource>(), p => p.Name == "openai-endpoint");
     }
+
+    [Fact]
+    public async Task TheAspireTestsRunTheOfflineModelEvenWithAKeyConfigured()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        // A key and UseOpenAI=true first, as a developer's configuration would have them; the fixture's settings come after.
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
+            ["Parameters:openai-api-key=sk-test", "UseOpenAI=true", .. AspireAppFixture.OfflineModelArgs],
+            cancellationToken);
+
+        Assert.DoesNotContain(appHost.Resources.OfType<ParameterResource>(), p => p.Name.StartsWith("openai", StringComparison.Ordinal));
+    }
 }

@@ -50,12 +50,21 @@ public sealed class WebSocketChat(Uri baseAddress)
         return socket;
     }
 
-    /// <summary>Sends one user message and returns the reply once its <c>end</c> frame arrived.</summary>
-    public async Task<ChatReply> SendAsync(string content, string? traceparent, CancellationToken cancellationToken)
+    /// <summary>Sends one user message (in a new conversation) and returns the reply once its <c>end</c> frame arrived.</summary>
+    public Task<ChatReply> SendAsync(string content, string? traceparent, CancellationToken cancellationToken) =>
+        SendAsync(content, traceparent, conversationId: null, cancellationToken);
+
+    /// <summary>Sends one user message to <paramref name="conversationId"/> and returns the reply once its <c>end</c> frame arrived.</summary>
+    public async Task<ChatReply> SendAsync(string content, string? traceparent, string? conversationId, CancellationToken cancellationToken)
     {
         using var socket = await ConnectAsync(cancellationToken);
         var id = "c-" + Guid.NewGuid().ToString("N")[..8];
         var message = new JsonObject { ["type"] = "message", ["content"] = content, ["id"] = id };
+        if (conversationId is not null)
+        {
+            message["conversationId"] = conversationId;
+        }
+
         if (traceparent is not null)
         {
             message["traceparent"] = traceparent;
