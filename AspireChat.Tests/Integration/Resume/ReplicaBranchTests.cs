@@ -43,12 +43,12 @@ public sealed class ReplicaBranchTests(ReplicasFixture replicas) : IClassFixture
         var (conversationId, userId, oldReply) = await FirstTurnAsync(replicas.A, owner);
         await using var tab1 = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
         await using var tab2 = await ChatSocketClient.ConnectAsync(replicas.B.BaseAddress, owner);
-        await tab1.SendAsync(new { type = "resume", conversationId });
-        await tab2.SendAsync(new { type = "resume", conversationId });
-        // Both watches are in place once a switch round trip has come back on each.
-        await tab1.SendAsync(new { type = "switch", conversationId, messageId = (string)oldReply["id"]! });
-        await tab1.ReceiveTypeAsync("branch");
-        await tab2.ReceiveTypeAsync("branch");
+        // Resuming the finished reply answers with all of it: then the tab is watching the conversation.
+        foreach (var tab in new[] { tab1, tab2 })
+        {
+            await tab.SendAsync(new { type = "resume", conversationId, messageId = (string)oldReply["id"]!, lastSeq = 0 });
+            Assert.Equal("end", (string?)(await tab.ReceiveReplyAsync())[^1]["type"]);
+        }
 
         await tab1.SendAsync(new { type = "regenerate", conversationId, messageId = (string)oldReply["id"]!, id = "regen-1" });
         var mine = await tab1.ReceiveReplyAsync();
