@@ -28,6 +28,7 @@ public static class ChatServiceExtensions
         builder.AddReplyBroker();
 
         builder.Services.AddSingleton<ReplyCoordinator>();
+        builder.Services.AddSingleton<BranchSwitcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ReplyCoordinator>());
         builder.Services.AddSingleton<ConnectionCounter>();
 

@@ -1,7 +1,11 @@
+using System.Text;
+using System.Text.Json;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Owners;
+using AspireChat.ChatApi.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AspireChat.ChatApi.Apis;
 
@@ -20,6 +24,12 @@ public static class ConversationsApi
         api.MapGet("/{id}", GetConversationAsync)
             .WithName("GetConversation")
             .WithSummary("One conversation with its messages.");
+        api.MapPatch("/{id}", RenameConversationAsync)
+            .WithName("RenameConversation")
+            .WithSummary("Renames a conversation; the title is trimmed and cut to Conversations:MaxTitleLength.");
+        api.MapGet("/{id}/export", ExportConversationAsync)
+            .WithName("ExportConversation")
+            .WithSummary("The conversation as a Markdown or JSON file: the active branch, or every branch with branches=all.");
         api.MapDelete("/{id}", DeleteConversationAsync)
             .WithName("DeleteConversation")
             .WithSummary("Deletes a conversation, stopping its reply if one is streaming.");
@@ -61,6 +71,81 @@ public static class ConversationsApi
         {
             return StoreUnavailable();
         }
+    }
+
+    public static async Task<Results<Ok<RenamedConversation>, NotFound, ValidationProblem, ProblemHttpResult>> RenameConversationAsync(
+        string id, RenameRequest request, Owner owner, IConversationStore store, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
+    {
+        var title = CleanTitle(request?.Title, options.Value.MaxTitleLength);
+        if (title.Length == 0)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["title"] = ["A title needs at least one visible character."] }, title: "invalid_title");
+        }
+
+        try
+        {
+            return ConversationIds.IsWellFormed(id) && await store.RenameAsync(owner.Id, id, title, cancellationToken)
+                ? TypedResults.Ok(new RenamedConversation(id, title))
+                : TypedResults.NotFound();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return StoreUnavailable();
+        }
+    }
+
+    public static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem, ProblemHttpResult>> ExportConversationAsync(
+        string id, string? format, string? branches, Owner owner, IConversationStore store, IReplyBroker broker, CancellationToken cancellationToken)
+    {
+        format ??= "md";
+        branches ??= ConversationExport.ActiveBranch;
+        if (format is not ("md" or "json") || branches is not (ConversationExport.ActiveBranch or ConversationExport.AllBranches))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [format is "md" or "json" ? "branches" : "format"] = [format is "md" or "json" ? "\"active\" (the default) or \"all\"." : "\"md\" (the default) or \"json\"."],
+            }, title: ErrorCodes.InvalidFrame);
+        }
+
+        try
+        {
+            if (!ConversationIds.IsWellFormed(id) || await store.GetAsync(owner.Id, id, cancellationToken) is not { } conversation)
+            {
+                return TypedResults.NotFound();
+            }
+
+            if (await broker.FinalizeAbandonedReplyAsync(id, cancellationToken))
+            {
+                conversation = await store.GetAsync(owner.Id, id, cancellationToken) ?? conversation;
+            }
+
+            var export = ConversationExport.From(conversation, branches == ConversationExport.AllBranches);
+            return format == "json"
+                ? TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(export, ProtocolJsonContext.Default.ConversationExport), "application/json", $"conversation-{id}.json")
+                : TypedResults.File(Encoding.UTF8.GetBytes(export.ToMarkdown()), "text/markdown; charset=utf-8", $"conversation-{id}.md");
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return StoreUnavailable();
+        }
+    }
+
+    /// <summary>A title as stored: one line, no control characters, trimmed, at most <paramref name="length"/> characters (never half a surrogate pair).</summary>
+    internal static string CleanTitle(string? title, int length)
+    {
+        if (title is null)
+        {
+            return "";
+        }
+
+        var line = new string([.. title.ReplaceLineEndings(" ").Select(c => char.IsControl(c) ? ' ' : c)]).Trim();
+        if (line.Length <= length)
+        {
+            return line;
+        }
+
+        var cut = char.IsHighSurrogate(line[length - 1]) ? length - 1 : length;
+        return line[..cut].TrimEnd();
     }
 
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteConversationAsync(

@@ -13,7 +13,14 @@ public sealed class ChatTurn(string ownerId, string? conversationId, string cont
     /// <summary>The conversation to continue; null starts a new one, whose id prep sets.</summary>
     public string? ConversationId { get; set; } = conversationId;
 
-    public string Content { get; } = content;
+    /// <summary>The user's text; a regenerate's prep sets it from the stored message it answers again.</summary>
+    public string Content { get; set; } = content;
+
+    /// <summary>A new message, a regenerate or an edit.</summary>
+    public TurnKind Kind { get; init; } = TurnKind.Message;
+
+    /// <summary>For a regenerate or an edit: the message it starts from.</summary>
+    public string? TargetMessageId { get; init; }
 
     public string? ClientMessageId { get; } = clientMessageId;
 
@@ -51,4 +58,17 @@ public sealed class ChatTurn(string ownerId, string? conversationId, string cont
     }
 
     public void Dispose() => _stop.Dispose();
+}
+
+/// <summary>What a turn does to the conversation's tree.</summary>
+public enum TurnKind
+{
+    /// <summary>A new user message below the active leaf.</summary>
+    Message,
+
+    /// <summary>A new reply to a stored user message, beside the replies it has.</summary>
+    Regenerate,
+
+    /// <summary>A new user message beside a stored one (same parent), and a reply to it.</summary>
+    Edit,
 }

@@ -37,6 +37,12 @@ public interface IReplyBroker
     /// </summary>
     Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Tells the conversation's watchers, on every instance, that its active leaf moved (a switch),
+    /// except the connection <paramref name="originId"/> that moved it.
+    /// </summary>
+    Task PublishBranchAsync(string ownerId, BranchFrame branch, string? originId, CancellationToken cancellationToken);
+
     /// <summary>Asks every instance to stop the reply streaming in the owner's conversation.</summary>
     Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken);
 

@@ -29,7 +29,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
             watchers = _watchers.TryGetValue(conversationId, out var list) ? [.. list] : [];
         }
 
-        var echo = new UserFrame(conversationId, userMessage.Id, turn.Reply.MessageId, userMessage.Content);
+        var echo = new UserFrame(conversationId, userMessage.Id, turn.Reply.MessageId, userMessage.Content) { ParentId = userMessage.ParentId };
         foreach (var watcher in watchers.Where(w => w.OwnerId == turn.OwnerId))
         {
             if (watcher.OriginId != turn.OriginId)
@@ -103,7 +103,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         if (active is not null && active != resumed)
         {
             // From its start, with the message it answers: history holds neither until the reply ends.
-            observer.TryDeliver(new UserFrame(active.ConversationId, active.UserMessage.Id, active.Reply.MessageId, active.UserMessage.Content));
+            observer.TryDeliver(new UserFrame(active.ConversationId, active.UserMessage.Id, active.Reply.MessageId, active.UserMessage.Content) { ParentId = active.UserMessage.ParentId });
             watcher.Follow(active.Reply, afterSeq: 0);
         }
 
@@ -112,6 +112,23 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
 
     // A producer here dies only with the process, and every reply it held in memory with it.
     public Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    public Task PublishBranchAsync(string ownerId, BranchFrame branch, string? originId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        Watcher[] watchers;
+        lock (_lock)
+        {
+            watchers = _watchers.TryGetValue(branch.ConversationId, out var list) ? [.. list] : [];
+        }
+
+        foreach (var watcher in watchers.Where(w => w.OwnerId == ownerId && w.OriginId != originId))
+        {
+            watcher.Observer.TryDeliver(branch);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -95,7 +95,7 @@ public sealed class LiveReply(string? replyTo)
     }
 
     /// <summary>Sends <c>start</c>; only the first call does anything, so a retried model call does not start twice.</summary>
-    public void Start(string conversationId, string model)
+    public void Start(string conversationId, string model, string? parentId = null)
     {
         lock (_lock)
         {
@@ -104,7 +104,7 @@ public sealed class LiveReply(string? replyTo)
                 return;
             }
 
-            _start = new StartFrame(conversationId, MessageId, ReplyTo, model);
+            _start = new StartFrame(conversationId, MessageId, ReplyTo, model) { ParentId = parentId };
             Broadcast(_start);
         }
 

@@ -47,7 +47,7 @@ public sealed class RedisReplyBroker(
                 ? ClaimResult.ClaimedAfterInterrupted
                 : ClaimResult.Claimed;
 
-            var echo = new UserFrame(conversationId, userMessage.Id, messageId, userMessage.Content);
+            var echo = new UserFrame(conversationId, userMessage.Id, messageId, userMessage.Content) { ParentId = userMessage.ParentId };
             await _redis.PublishAsync(RedisChannel.Literal(RedisReplyKeys.Channel(conversationId)), RedisReplyFormat.Envelope(0, messageId, turn.OriginId, echo)).WaitAsync(cancellationToken);
             return result;
         }
@@ -116,6 +116,13 @@ public sealed class RedisReplyBroker(
     public async Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) =>
         (string?)await _redis.StringGetAsync(RedisReplyKeys.Latest(conversationId)).WaitAsync(cancellationToken) is { } latest
         && await FinalizeIfUnfinishedAsync(latest, cancellationToken) == Finalized.Now;
+
+    public Task PublishBranchAsync(string ownerId, BranchFrame branch, string? originId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        // Like a user message: frame 0 of no reply, delivered live to the watchers (who are the owner's).
+        return _redis.PublishAsync(RedisChannel.Literal(RedisReplyKeys.Channel(branch.ConversationId)), RedisReplyFormat.Envelope(0, branch.LeafId, originId, branch)).WaitAsync(cancellationToken);
+    }
 
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
         _redis.PublishAsync(StopChannel, $"{ownerId}\n{conversationId}").WaitAsync(cancellationToken);

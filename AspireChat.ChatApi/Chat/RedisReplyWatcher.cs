@@ -180,7 +180,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     {
         if (envelope.N == 0)
         {
-            // A user message from another connection (tabs); its own sender already shows it.
+            // A user message or a branch switch from another connection (tabs); its own sender already shows it.
             return envelope.Origin == _request.OriginId || _observer.TryDeliver(envelope.Frame);
         }
 
@@ -213,7 +213,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         foreach (var entry in entries.Select(RedisReplyFormat.Parse))
         {
             if (withUserMessage && entry is { Frame: StartFrame started, UserMessage: { } user }
-                && !_observer.TryDeliver(new UserFrame(started.ConversationId, user.Id, messageId, user.Content)))
+                && !_observer.TryDeliver(new UserFrame(started.ConversationId, user.Id, messageId, user.Content) { ParentId = user.ParentId }))
             {
                 return false;
             }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace AspireChat.ChatApi.Chat;
 
 /// <summary>What a client asks for: a user message, in a conversation or a new one.</summary>
-public sealed record ChatTurnRequest(string OwnerId, string Content, string? ConversationId, string? ClientMessageId, string? Traceparent, string? OriginId = null);
+public sealed record ChatTurnRequest(string OwnerId, string Content, string? ConversationId, string? ClientMessageId, string? Traceparent, string? OriginId = null, TurnKind Kind = TurnKind.Message, string? TargetMessageId = null);
 
 /// <summary>
 /// Runs chat turns: a new flow per message, in the background, so a reply does not depend on the
@@ -46,6 +46,8 @@ public sealed class ReplyCoordinator(
             ConversationCreated = created => _streaming.TryAdd(created.ConversationId!, created),
             ReleaseConversation = Release,
             OriginId = request.OriginId,
+            Kind = request.Kind,
+            TargetMessageId = request.TargetMessageId,
         };
         turn.Reply.Attach(observer);
         if (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -105,6 +107,10 @@ public sealed class ReplyCoordinator(
 
         return false;
     }
+
+    /// <summary>Moves the conversation's active leaf (a <c>switch</c>); the caller gets the <c>branch</c> frame or the error.</summary>
+    public Task<ServerFrame> SwitchBranchAsync(string ownerId, string conversationId, string? messageId, string? parentId, int? index, string? originId, CancellationToken cancellationToken) =>
+        services.GetRequiredService<BranchSwitcher>().SwitchAsync(ownerId, conversationId, messageId, parentId, index, originId, cancellationToken);
 
     /// <summary>The reply streaming in the owner's conversation, or null.</summary>
     public LiveReply? FindStreaming(string ownerId, string conversationId) =>

@@ -38,21 +38,23 @@ public sealed class StreamingChatNode(
         var conversation = await LoadOrCreateAsync(turn, cancellationToken)
             ?? throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.NotFound, "No such conversation.") { ConversationId = turn.ConversationId });
 
-        var userMessage = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt);
+        // Checked before the claim: a message that names nothing it can hang under writes nothing.
+        var (userMessage, history) = Place(turn, conversation);
         if (await ClaimAsync(turn, userMessage, cancellationToken) == ClaimResult.ClaimedAfterInterrupted)
         {
             // Claiming may have saved an interrupted reply (its producer died); the prompt includes it.
             conversation = await store.GetAsync(turn.OwnerId, conversation.Id, cancellationToken) ?? conversation;
+            (userMessage, history) = Place(turn, conversation);
         }
 
         turn.Published = broker.Publish(turn, userMessage);
-        return new ChatPrompt(conversation.Id, BuildPrompt(conversation.Messages, turn.Content), userMessage, turn.Reply, turn.StopToken);
+        return new ChatPrompt(conversation.Id, BuildPrompt(history, turn.Content), userMessage, turn.Reply, turn.StopToken);
     }
 
     protected override async Task<ChatReply> ExecAsync(ChatPrompt prompt, CancellationToken cancellationToken)
     {
         var reply = prompt.Reply;
-        reply.Start(prompt.ConversationId, _modelName);
+        reply.Start(prompt.ConversationId, _modelName, prompt.UserMessage.Id);
 
         var idleTimeout = modelOptions.Value.StreamIdleTimeout;
         // Re-arming the timeout on every token contends on the runtime's timer lock (the benchmark's
@@ -162,6 +164,57 @@ public sealed class StreamingChatNode(
             {
                 ConversationId = turn.ConversationId,
             });
+        }
+    }
+
+    /// <summary>
+    /// Where the turn goes in the conversation's tree: the user message the reply answers (new, or the
+    /// stored one a regenerate answers again) with its parent, and the branch above it, root first,
+    /// which the prompt is built from. A message id that is not in the conversation is refused.
+    /// </summary>
+    private static (ConversationMessage UserMessage, IReadOnlyList<ConversationMessage> History) Place(ChatTurn turn, Conversation conversation)
+    {
+        var tree = new ConversationTree(conversation.Messages);
+        // No messageId on these errors: a connection drops a repeat of a reply's error, and there is no reply.
+        var notFound = new ErrorFrame(ErrorCodes.NotFound, $"No message \"{turn.TargetMessageId}\" in this conversation.") { ConversationId = conversation.Id };
+        if (turn.ClientMessageId is { } clientId && turn.Kind != TurnKind.Regenerate && tree.Find(clientId) is not null)
+        {
+            throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.InvalidFrame, $"The id \"{clientId}\" is taken by a message of this conversation.") { ConversationId = conversation.Id });
+        }
+
+        switch (turn.Kind)
+        {
+            case TurnKind.Regenerate:
+            {
+                var target = tree.Find(turn.TargetMessageId!) ?? throw new ChatTurnRejectedException(notFound);
+                var asked = target.Role == MessageRoles.User ? target : target.ParentId is { } parent ? tree.Find(parent) : null;
+                if (asked is not { Role: MessageRoles.User })
+                {
+                    throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.InvalidTarget, "That reply answers no stored message, so it cannot be regenerated.") { ConversationId = conversation.Id });
+                }
+
+                turn.Content = asked.Content;
+                return (asked, tree.PathTo(asked.ParentId));
+            }
+
+            case TurnKind.Edit:
+            {
+                var target = tree.Find(turn.TargetMessageId!) ?? throw new ChatTurnRejectedException(notFound);
+                if (target.Role != MessageRoles.User)
+                {
+                    throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.InvalidTarget, "Only your own messages can be edited; regenerate a reply instead.") { ConversationId = conversation.Id });
+                }
+
+                var edited = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt, ParentId: target.ParentId);
+                return (edited, tree.PathTo(target.ParentId));
+            }
+
+            default:
+            {
+                var leaf = conversation.ActiveLeafId;
+                var message = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt, ParentId: leaf);
+                return (message, tree.PathTo(leaf));
+            }
         }
     }
 

@@ -18,4 +18,8 @@ public sealed class ConversationOptions
     /// <summary>Characters of the first message used as a new conversation's title.</summary>
     [Range(8, 500)]
     public int TitleLength { get; set; } = 60;
+
+    /// <summary>Characters a title given by a rename keeps; the rest is cut.</summary>
+    [Range(8, 1000)]
+    public int MaxTitleLength { get; set; } = 200;
 }

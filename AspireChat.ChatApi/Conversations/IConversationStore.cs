@@ -17,9 +17,18 @@ public interface IConversationStore
 
     /// <summary>
     /// Appends a user message and the assistant's reply as one atomic step, trimming the oldest
-    /// messages past the configured cap. Returns false when the conversation is not the owner's.
+    /// messages past the configured cap, and makes the reply the active leaf. The user message hangs
+    /// under its <see cref="ConversationMessage.ParentId"/> (null: a root); when it is stored already
+    /// (a regenerate) only the reply is added, as its newest child. A reply stored already (a retried
+    /// write) changes nothing. Returns false when the conversation is not the owner's.
     /// </summary>
     Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken);
+
+    /// <summary>Makes <paramref name="leafId"/> the active leaf. Returns false when the conversation is not the owner's or has no such message.</summary>
+    Task<bool> SetActiveLeafAsync(string ownerId, string conversationId, string leafId, CancellationToken cancellationToken);
+
+    /// <summary>Renames the conversation (the title is checked by the caller). Returns false when it is not the owner's.</summary>
+    Task<bool> RenameAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken);
 
     /// <summary>Deletes the conversation. Returns false when it is not the owner's.</summary>
     Task<bool> DeleteAsync(string ownerId, string conversationId, CancellationToken cancellationToken);

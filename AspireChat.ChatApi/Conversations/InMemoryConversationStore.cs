@@ -40,7 +40,7 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
         lock (_lock)
         {
             return Task.FromResult(Find(ownerId, conversationId) is { } entry
-                ? new Conversation(entry.Id, entry.Title, entry.CreatedAt, entry.UpdatedAt, [.. entry.Messages])
+                ? new Conversation(entry.Id, entry.Title, entry.CreatedAt, entry.UpdatedAt, [.. entry.Messages], ConversationTree.ActiveLeaf(entry.Messages, entry.Leaf))
                 : null);
         }
     }
@@ -54,8 +54,18 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
                 return Task.FromResult(false);
             }
 
-            entry.Messages.Add(userMessage);
-            entry.Messages.Add(assistantMessage);
+            if (entry.Messages.Any(m => m.Id == assistantMessage.Id))
+            {
+                return Task.FromResult(true);
+            }
+
+            if (!entry.Messages.Any(m => m.Id == userMessage.Id))
+            {
+                entry.Messages.Add(userMessage);
+            }
+
+            entry.Messages.Add(assistantMessage with { ParentId = userMessage.Id });
+            entry.Leaf = assistantMessage.Id;
             var excess = entry.Messages.Count - options.Value.MaxMessages;
             if (excess > 0)
             {
@@ -63,6 +73,34 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
             }
 
             entry.UpdatedAt = timeProvider.GetUtcNow();
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> SetActiveLeafAsync(string ownerId, string conversationId, string leafId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (Find(ownerId, conversationId) is not { } entry || !entry.Messages.Any(m => m.Id == leafId))
+            {
+                return Task.FromResult(false);
+            }
+
+            entry.Leaf = leafId;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> RenameAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (Find(ownerId, conversationId) is not { } entry)
+            {
+                return Task.FromResult(false);
+            }
+
+            entry.Title = title;
             return Task.FromResult(true);
         }
     }
@@ -78,9 +116,13 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
     private Entry? Find(string ownerId, string conversationId) =>
         _conversations.TryGetValue(conversationId, out var entry) && entry.OwnerId == ownerId ? entry : null;
 
-    private sealed record Entry(string Id, string OwnerId, string Title, DateTimeOffset CreatedAt)
+    private sealed record Entry(string Id, string OwnerId, string InitialTitle, DateTimeOffset CreatedAt)
     {
         public List<ConversationMessage> Messages { get; } = [];
+
+        public string Title { get; set; } = InitialTitle;
+
+        public string? Leaf { get; set; }
 
         public DateTimeOffset UpdatedAt { get; set; }
 

@@ -5,10 +5,10 @@ internal static class RedisConversationKeys
 {
     private const string Prefix = "aspirechat:";
 
-    /// <summary>Hash: owner, title, createdAt, updatedAt, lastTurn.</summary>
+    /// <summary>Hash: owner, title, createdAt, updatedAt, leaf.</summary>
     public static string Conversation(string conversationId) => $"{Prefix}conversation:{conversationId}";
 
-    /// <summary>List: one message JSON per element, oldest first.</summary>
+    /// <summary>List: one message JSON per element, oldest first, each naming its parent: the whole tree.</summary>
     public static string Messages(string conversationId) => $"{Prefix}conversation:{conversationId}:messages";
 
     /// <summary>Sorted set: the owner's conversation ids, scored by last update (Unix milliseconds).</summary>
@@ -19,6 +19,6 @@ internal static class RedisConversationKeys
     public const string CreatedAtField = "createdAt";
     public const string UpdatedAtField = "updatedAt";
 
-    /// <summary>The ids of the last turn appended: makes a retried append a no-op instead of a duplicate.</summary>
-    public const string LastTurnField = "lastTurn";
+    /// <summary>The active leaf's message id; absent in a conversation written before trees (its newest message is).</summary>
+    public const string LeafField = "leaf";
 }

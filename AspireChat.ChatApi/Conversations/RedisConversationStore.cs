@@ -8,28 +8,63 @@ namespace AspireChat.ChatApi.Conversations;
 
 /// <summary>
 /// Conversations in Redis: a hash of metadata, a list of message JSON and a per-owner sorted set
-/// (docs/redis.md). Every write is atomic (MULTI/EXEC, or a script for an append), and every write
-/// refreshes the time to live of all three keys. Appending is one script: it checks the owner and
+/// (docs/redis.md). Every write is atomic (MULTI/EXEC, or a script), and every write of messages
+/// refreshes the time to live of all three keys. The list holds the whole tree: each message names
+/// its parent, and the hash names the active leaf. Appending is one script: it checks the owner and
 /// writes in the same atomic step, so a concurrent delete either comes after it (and removes the
 /// turn with the rest) or before it (and the append finds no owner).
 /// </summary>
 public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOptions<ConversationOptions> options, TimeProvider timeProvider) : IConversationStore
 {
-    // Returns 0 when the conversation is not the owner's, 1 when the turn was appended, 2 when it was
-    // already (a retry whose first reply was lost). StackExchange.Redis sends it by its SHA1 and sends
-    // the text again when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH).
+    // The ids of the list's messages, as a Lua set. Every element starts {"id":"…", (System.Text.Json writes
+    // the first property first and escapes any quote inside a string), so the id is read without decoding
+    // the whole message.
+    private const string ReadIds = """
+        local ids = {}
+        for _, item in ipairs(redis.call('LRANGE', @Messages, 0, -1)) do
+          local literal = string.match(item, '^{"id":("[^"]*")')
+          if literal then ids[cjson.decode('[' .. literal .. ']')[1]] = true end
+        end
+        """;
+
+    // Returns 0 when the conversation is not the owner's, 1 when the turn was appended, 2 when its reply
+    // was already (a retry whose first answer was lost). A user message stored already (a regenerate) is
+    // not added again. StackExchange.Redis sends it by its SHA1 and sends the text again when Redis
+    // answers NOSCRIPT (after a restart or SCRIPT FLUSH).
     private static readonly LuaScript AppendTurnScript = LuaScript.Prepare($$"""
-        local meta = redis.call('HMGET', @Conversation, '{{OwnerField}}', '{{LastTurnField}}')
-        if meta[1] ~= @Owner then return 0 end
-        if meta[2] == @Turn then return 2 end
-        redis.call('RPUSH', @Messages, @User, @Reply)
+        if redis.call('HGET', @Conversation, '{{OwnerField}}') ~= @Owner then return 0 end
+        {{ReadIds}}
+        if ids[@ReplyId] then return 2 end
+        if ids[@UserId] then
+          redis.call('RPUSH', @Messages, @Reply)
+        else
+          redis.call('RPUSH', @Messages, @User, @Reply)
+        end
         redis.call('LTRIM', @Messages, -tonumber(@MaxMessages), -1)
-        redis.call('HSET', @Conversation, '{{UpdatedAtField}}', @UpdatedAt, '{{LastTurnField}}', @Turn)
+        redis.call('HSET', @Conversation, '{{UpdatedAtField}}', @UpdatedAt, '{{LeafField}}', @ReplyId)
         redis.call('PEXPIRE', @Conversation, @Ttl)
         redis.call('PEXPIRE', @Messages, @Ttl)
         redis.call('ZADD', @Index, @Score, @Id)
         redis.call('ZREMRANGEBYSCORE', @Index, '-inf', '(' .. @OldestScore)
         redis.call('PEXPIRE', @Index, @Ttl)
+        return 1
+        """);
+
+    // Returns 0 when the conversation is not the owner's or has no such message, else 1.
+    private static readonly LuaScript SetLeafScript = LuaScript.Prepare($$"""
+        if redis.call('HGET', @Conversation, '{{OwnerField}}') ~= @Owner then return 0 end
+        {{ReadIds}}
+        if not ids[@Leaf] then return 0 end
+        redis.call('HSET', @Conversation, '{{LeafField}}', @Leaf)
+        redis.call('PEXPIRE', @Conversation, @Ttl)
+        redis.call('PEXPIRE', @Messages, @Ttl)
+        return 1
+        """);
+
+    // Returns 0 when the conversation is not the owner's, else 1.
+    private static readonly LuaScript RenameScript = LuaScript.Prepare($$"""
+        if redis.call('HGET', @Conversation, '{{OwnerField}}') ~= @Owner then return 0 end
+        redis.call('HSET', @Conversation, '{{TitleField}}', @Title)
         return 1
         """);
 
@@ -75,9 +110,9 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
             return null;
         }
 
-        ConversationMessage[] messages = [.. (await listing).Select(item =>
-            JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)item).Span, RedisConversationJsonContext.Default.ConversationMessage)!)];
-        return new Conversation(conversationId, meta[TitleField], Parse(meta[CreatedAtField]), Parse(meta[UpdatedAtField]), messages);
+        var messages = ReadMessages(await listing);
+        return new Conversation(conversationId, meta[TitleField], Parse(meta[CreatedAtField]), Parse(meta[UpdatedAtField]), messages,
+            ConversationTree.ActiveLeaf(messages, meta.GetValueOrDefault(LeafField)));
     }
 
     public async Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
@@ -93,9 +128,10 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
             Messages(conversationId),
             OwnerIndex(ownerId),
             ownerId,
-            $"{userMessage.Id} {assistantMessage.Id}",
-            JsonSerializer.SerializeToUtf8Bytes(userMessage, RedisConversationJsonContext.Default.ConversationMessage),
-            JsonSerializer.SerializeToUtf8Bytes(assistantMessage, RedisConversationJsonContext.Default.ConversationMessage),
+            userMessage.Id,
+            assistantMessage.Id,
+            Serialize(userMessage),
+            Serialize(assistantMessage with { ParentId = userMessage.Id }),
             options.Value.MaxMessages,
             Format(now),
             (long)ttl.TotalMilliseconds,
@@ -103,6 +139,25 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
             (now - ttl).ToUnixTimeMilliseconds(),
             conversationId)).WaitAsync(cancellationToken);
         return (long)result != 0;
+    }
+
+    public async Task<bool> SetActiveLeafAsync(string ownerId, string conversationId, string leafId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ownerId);
+        ArgumentNullException.ThrowIfNull(conversationId);
+        ArgumentNullException.ThrowIfNull(leafId);
+        var result = await Database.ScriptEvaluateAsync(SetLeafScript, new SetLeaf(
+            Conversation(conversationId), Messages(conversationId), ownerId, leafId, (long)options.Value.TimeToLive.TotalMilliseconds)).WaitAsync(cancellationToken);
+        return (long)result == 1;
+    }
+
+    public async Task<bool> RenameAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ownerId);
+        ArgumentNullException.ThrowIfNull(conversationId);
+        ArgumentNullException.ThrowIfNull(title);
+        var result = await Database.ScriptEvaluateAsync(RenameScript, new Rename(Conversation(conversationId), ownerId, title)).WaitAsync(cancellationToken);
+        return (long)result == 1;
     }
 
     public async Task<bool> DeleteAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
@@ -143,6 +198,37 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         _ = transaction.KeyExpireAsync(OwnerIndex(ownerId), ttl);
     }
 
+    /// <summary>
+    /// A message as the list holds it: a root's parent is written as "" so that a message without the
+    /// field at all is known for one written before conversations were trees.
+    /// </summary>
+    private static byte[] Serialize(ConversationMessage message) =>
+        JsonSerializer.SerializeToUtf8Bytes(message with { ParentId = message.ParentId ?? "" }, RedisConversationJsonContext.Default.ConversationMessage);
+
+    /// <summary>
+    /// The list's messages, oldest first. One written before trees has no parent field: it follows the
+    /// element before it, so an old conversation reads as the single branch it was, with nothing migrated.
+    /// </summary>
+    internal static ConversationMessage[] ReadMessages(RedisValue[] items)
+    {
+        var messages = new ConversationMessage[items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var message = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)items[i]).Span, RedisConversationJsonContext.Default.ConversationMessage)!;
+            messages[i] = message with
+            {
+                ParentId = message.ParentId switch
+                {
+                    null => i > 0 ? messages[i - 1].Id : null,
+                    "" => null,
+                    var parent => parent,
+                },
+            };
+        }
+
+        return messages;
+    }
+
     private static bool IsOwnedBy(Dictionary<string, string> meta, string ownerId) =>
         meta.TryGetValue(OwnerField, out var owner) && owner == ownerId;
 
@@ -156,7 +242,8 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         RedisKey Messages,
         RedisKey Index,
         string Owner,
-        string Turn,
+        string UserId,
+        string ReplyId,
         byte[] User,
         byte[] Reply,
         int MaxMessages,
@@ -165,4 +252,8 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         long Score,
         long OldestScore,
         string Id);
+
+    private sealed record SetLeaf(RedisKey Conversation, RedisKey Messages, string Owner, string Leaf, long Ttl);
+
+    private sealed record Rename(RedisKey Conversation, string Owner, string Title);
 }

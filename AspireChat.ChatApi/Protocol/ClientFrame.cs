@@ -3,11 +3,14 @@ using System.Text.Json;
 namespace AspireChat.ChatApi.Protocol;
 
 /// <summary>A frame the client sends. Which fields matter depends on <see cref="Type"/>.</summary>
-public sealed record ClientFrame(string? Type, string? Content, string? ConversationId, string? Id, string? Traceparent, string? MessageId = null, long? LastSeq = null)
+public sealed record ClientFrame(string? Type, string? Content, string? ConversationId, string? Id, string? Traceparent, string? MessageId = null, long? LastSeq = null, string? ParentId = null, int? Index = null)
 {
     public const string MessageType = "message";
     public const string StopType = "stop";
     public const string ResumeType = "resume";
+    public const string RegenerateType = "regenerate";
+    public const string EditType = "edit";
+    public const string SwitchType = "switch";
 
     /// <summary>Longest client message id the server keeps.</summary>
     public const int MaxIdLength = 128;
@@ -72,8 +75,18 @@ public sealed record ClientFrame(string? Type, string? Content, string? Conversa
                 new ErrorFrame(ErrorCodes.InvalidFrame, "\"resume\" needs a \"conversationId\"."),
             ResumeType when LastSeq < 0 || (LastSeq is not null && MessageId is null) =>
                 new ErrorFrame(ErrorCodes.InvalidSeq, "\"lastSeq\" must be 0 or more, and comes with a \"messageId\".") { ConversationId = ConversationId, MessageId = MessageId },
-            MessageType or StopType or ResumeType => null,
-            _ => new ErrorFrame(ErrorCodes.UnknownType, $"Unknown frame type \"{Truncate(Type, 40)}\"; expected \"message\", \"stop\" or \"resume\"."),
+            RegenerateType or EditType or SwitchType when string.IsNullOrEmpty(ConversationId) =>
+                new ErrorFrame(ErrorCodes.InvalidFrame, $"\"{Type}\" needs a \"conversationId\".") { ReplyTo = Id },
+            RegenerateType or EditType when string.IsNullOrEmpty(MessageId) =>
+                new ErrorFrame(ErrorCodes.InvalidFrame, $"\"{Type}\" needs the \"messageId\" of the message to {(Type == EditType ? "edit" : "answer again")}.") { ConversationId = ConversationId, ReplyTo = Id },
+            EditType when string.IsNullOrWhiteSpace(Content) =>
+                new ErrorFrame(ErrorCodes.EmptyContent, "An edit needs non-empty \"content\".") { ConversationId = ConversationId, MessageId = MessageId, ReplyTo = Id },
+            SwitchType when MessageId is null && Index is null =>
+                new ErrorFrame(ErrorCodes.InvalidFrame, "\"switch\" needs a \"messageId\", or an \"index\" (with the \"parentId\" of the siblings).") { ConversationId = ConversationId },
+            SwitchType when Index < 1 =>
+                new ErrorFrame(ErrorCodes.InvalidIndex, "\"index\" counts siblings from 1.") { ConversationId = ConversationId, MessageId = ParentId },
+            MessageType or StopType or ResumeType or RegenerateType or EditType or SwitchType => null,
+            _ => new ErrorFrame(ErrorCodes.UnknownType, $"Unknown frame type \"{Truncate(Type, 40)}\"; expected \"message\", \"stop\", \"resume\", \"regenerate\", \"edit\" or \"switch\"."),
         };
     }
 

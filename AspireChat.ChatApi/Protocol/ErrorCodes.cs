@@ -11,6 +11,8 @@ public static class ErrorCodes
     public const string FrameTooLarge = "frame_too_large";
     public const string NotFound = "not_found";
     public const string InvalidSeq = "invalid_seq";
+    public const string InvalidIndex = "invalid_index";
+    public const string InvalidTarget = "invalid_target";
     public const string ConversationBusy = "conversation_busy";
     public const string RateLimited = "rate_limited";
     public const string TooManyConnections = "too_many_connections";

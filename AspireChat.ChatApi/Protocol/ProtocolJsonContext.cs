@@ -15,6 +15,9 @@ namespace AspireChat.ChatApi.Protocol;
 [JsonSerializable(typeof(ConversationSummary))]
 [JsonSerializable(typeof(IReadOnlyList<ConversationSummary>))]
 [JsonSerializable(typeof(Conversation))]
+[JsonSerializable(typeof(RenameRequest))]
+[JsonSerializable(typeof(RenamedConversation))]
+[JsonSerializable(typeof(ConversationExport))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -10,12 +10,16 @@ namespace AspireChat.ChatApi.Protocol;
 [JsonDerivedType(typeof(EndFrame), "end")]
 [JsonDerivedType(typeof(ErrorFrame), "error")]
 [JsonDerivedType(typeof(UserFrame), "user")]
+[JsonDerivedType(typeof(BranchFrame), "branch")]
 public abstract record ServerFrame;
 
 /// <summary>A reply begins. <c>content</c> is always empty: the PocketFlow example's clients expect it.</summary>
 public sealed record StartFrame(string ConversationId, string MessageId, string? ReplyTo, string Model) : ServerFrame
 {
     public string Content => "";
+
+    /// <summary>The user message the reply answers: where it hangs in the conversation's tree.</summary>
+    public string? ParentId { get; init; }
 }
 
 /// <summary>The next piece of a reply; <see cref="Seq"/> counts from 1 without gaps.</summary>
@@ -43,7 +47,14 @@ public sealed record ErrorFrame(string Code, string Message) : ServerFrame
 /// A user message was sent in a conversation this connection watches, from another connection (a
 /// second tab); <see cref="MessageId"/> is the reply it starts.
 /// </summary>
-public sealed record UserFrame(string ConversationId, string Id, string MessageId, string Content) : ServerFrame;
+public sealed record UserFrame(string ConversationId, string Id, string MessageId, string Content) : ServerFrame
+{
+    /// <summary>The message the user message follows (null: it is a root). A regenerate repeats a stored user message.</summary>
+    public string? ParentId { get; init; }
+}
+
+/// <summary>The conversation's active leaf moved (a <c>switch</c>): show the branch that ends at <see cref="LeafId"/>.</summary>
+public sealed record BranchFrame(string ConversationId, string LeafId) : ServerFrame;
 
 /// <summary>Why a reply ended.</summary>
 public static class FinishReasons

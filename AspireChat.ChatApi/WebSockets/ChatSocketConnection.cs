@@ -236,7 +236,10 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
             case ClientFrame.ResumeType:
                 Resume(frame);
                 break;
-            case ClientFrame.MessageType:
+            case ClientFrame.SwitchType:
+                _ = SwitchAsync(frame);
+                break;
+            case ClientFrame.MessageType or ClientFrame.RegenerateType or ClientFrame.EditType:
                 _messageBudget ??= new MessageTokenBucket(_options.Limits, _timeProvider);
                 if (!_messageBudget.TryTake(out var retryAfter))
                 {
@@ -250,9 +253,27 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
                 }
 
                 var watching = _watching ??= new ConcurrentDictionary<string, LiveReply>(StringComparer.Ordinal);
-                var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content!, frame.ConversationId, frame.Id, frame.Traceparent, _originId), this);
+                var kind = frame.Type switch
+                {
+                    ClientFrame.RegenerateType => TurnKind.Regenerate,
+                    ClientFrame.EditType => TurnKind.Edit,
+                    _ => TurnKind.Message,
+                };
+                var reply = _coordinator.Begin(new ChatTurnRequest(_ownerId, frame.Content ?? "", frame.ConversationId, frame.Id, frame.Traceparent, _originId, kind, frame.MessageId), this);
                 watching[reply.MessageId] = reply;
                 break;
+        }
+    }
+
+    private async Task SwitchAsync(ClientFrame frame)
+    {
+        try
+        {
+            Send(await _coordinator.SwitchBranchAsync(_ownerId, frame.ConversationId!, frame.MessageId, frame.ParentId, frame.Index, _originId, _closing.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection is closing.
         }
     }
 

@@ -47,6 +47,7 @@ public sealed class ChatHarness : IAsyncDisposable
 
         services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<ReplyCoordinator>();
+        services.AddSingleton<BranchSwitcher>();
         _services = services.BuildServiceProvider();
     }
 
@@ -66,6 +67,14 @@ public sealed class ChatHarness : IAsyncDisposable
     {
         var observer = new RecordingObserver();
         var reply = Coordinator.Begin(new ChatTurnRequest(owner, content, conversationId, id, null), observer);
+        return (reply, observer);
+    }
+
+    /// <summary>A regenerate or an edit of <paramref name="messageId"/>.</summary>
+    public (LiveReply Reply, RecordingObserver Observer) Branch(TurnKind kind, string conversationId, string messageId, string content = "", string owner = Owner, string? id = null)
+    {
+        var observer = new RecordingObserver();
+        var reply = Coordinator.Begin(new ChatTurnRequest(owner, content, conversationId, id, null, Kind: kind, TargetMessageId: messageId), observer);
         return (reply, observer);
     }
 

@@ -33,6 +33,12 @@ public sealed class FailingConversationStore(IConversationStore inner) : IConver
         return inner.AppendTurnAsync(ownerId, conversationId, userMessage, assistantMessage, cancellationToken);
     }
 
+    public Task<bool> SetActiveLeafAsync(string ownerId, string conversationId, string leafId, CancellationToken cancellationToken) =>
+        FailReads ? throw new IOException("store down") : inner.SetActiveLeafAsync(ownerId, conversationId, leafId, cancellationToken);
+
+    public Task<bool> RenameAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken) =>
+        FailReads ? throw new IOException("store down") : inner.RenameAsync(ownerId, conversationId, title, cancellationToken);
+
     public Task<bool> DeleteAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
         inner.DeleteAsync(ownerId, conversationId, cancellationToken);
 }

@@ -92,9 +92,9 @@ test('history is read with each reply\'s outcome', () => {
     id: 'k1',
     messages: [
       { id: 'u1', role: 'user', content: 'Hi' },
-      { id: 'a1', role: 'assistant', content: 'Hel', finishReason: 'cancelled', usage: { outputTokens: 1 } },
-      { id: 'u2', role: 'user', content: 'Again' },
-      { id: 'a2', role: 'assistant', content: '', finishReason: 'error' },
+      { id: 'a1', role: 'assistant', content: 'Hel', finishReason: 'cancelled', usage: { outputTokens: 1 }, parentId: 'u1' },
+      { id: 'u2', role: 'user', content: 'Again', parentId: 'a1' },
+      { id: 'a2', role: 'assistant', content: '', finishReason: 'error', parentId: 'u2' },
     ],
   });
   assert.deepEqual(conversation.messages.map((m) => m.status), ['sent', 'cancelled', 'sent', 'error']);
@@ -131,4 +131,52 @@ test('a reply whose server died ends as interrupted, with the reason', () => {
   conversation.apply(end('a1', 'interrupted'));
   assert.equal(conversation.find('a1')?.status, 'interrupted');
   assert.equal(conversation.find('a1')?.error?.code, 'interrupted');
+});
+
+test('a regenerate adds a sibling reply that becomes the branch shown, and the old one stays a click away', () => {
+  const conversation = new Conversation('k1');
+  conversation.addUserMessage('c-1', 'Hello');
+  conversation.apply({ ...start('a1', 'c-1'), parentId: 'c-1' });
+  conversation.apply(end('a1', 'stop'));
+
+  conversation.awaiting = 'r-1';
+  assert.equal(conversation.busy, true);
+  conversation.apply({ ...start('a2', 'r-1'), parentId: 'c-1' });
+  assert.equal(conversation.awaiting, null);
+  conversation.apply(end('a2', 'stop'));
+  assert.deepEqual(conversation.messages.map((m) => m.id), ['c-1', 'a2']);
+  assert.deepEqual(conversation.siblings(conversation.find('a2')).map((m) => m.id), ['a1', 'a2']);
+
+  assert.deepEqual(conversation.switchSibling(conversation.find('a2'), -1), { parentId: 'c-1', index: 1 });
+  assert.deepEqual(conversation.messages.map((m) => m.id), ['c-1', 'a1']);
+  assert.equal(conversation.switchSibling(conversation.find('a1'), -1), null);
+});
+
+test('an edit hangs beside the message it edits, and a branch frame from another tab moves the branch shown', () => {
+  const conversation = Conversation.fromHistory({
+    id: 'k1',
+    activeLeafId: 'a2',
+    messages: [
+      { id: 'u1', role: 'user', content: 'Hi' },
+      { id: 'a1', role: 'assistant', content: 'Hello', parentId: 'u1' },
+      { id: 'u2', role: 'user', content: 'France?', parentId: 'a1' },
+      { id: 'a2', role: 'assistant', content: 'Paris', parentId: 'u2' },
+    ],
+  });
+  conversation.addUserMessage('c-9', 'Italy?', conversation.parentOf(conversation.find('u2')));
+  conversation.apply({ ...start('a3', 'c-9'), parentId: 'c-9' });
+  conversation.apply(end('a3', 'stop'));
+  assert.deepEqual(conversation.messages.map((m) => m.id), ['u1', 'a1', 'c-9', 'a3']);
+  assert.deepEqual(conversation.siblings(conversation.find('c-9')).map((m) => m.id), ['u2', 'c-9']);
+
+  const changed = conversation.apply({ type: 'branch', conversationId: 'k1', leafId: 'a2' });
+  assert.deepEqual(changed.map((m) => m.id), ['u1', 'a1', 'u2', 'a2']);
+  assert.deepEqual(conversation.apply({ type: 'branch', conversationId: 'k1', leafId: 'unknown' }), []);
+});
+
+test('a refused regenerate clears the wait and changes no message', () => {
+  const conversation = new Conversation('k1', [{ id: 'u1', role: 'user', content: 'Hi', status: 'sent', seq: 0 }]);
+  conversation.awaiting = 'r-2';
+  assert.deepEqual(conversation.apply({ type: 'error', code: 'conversation_busy', message: 'busy', conversationId: 'k1', replyTo: 'r-2' }), []);
+  assert.equal(conversation.busy, false);
 });

@@ -249,9 +249,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
     private static (ConversationMessage User, ConversationMessage Reply) Turn(string content)
     {
         var now = DateTimeOffset.UtcNow;
+        var userId = ConversationIds.New();
         return (
-            new ConversationMessage(ConversationIds.New(), MessageRoles.User, content, now),
-            new ConversationMessage(ConversationIds.New(), MessageRoles.Assistant, "reply to " + content, now.AddTicks(1), "stop", new TokenUsage(3, 4, 7)));
+            new ConversationMessage(userId, MessageRoles.User, content, now),
+            new ConversationMessage(ConversationIds.New(), MessageRoles.Assistant, "reply to " + content, now.AddTicks(1), "stop", new TokenUsage(3, 4, 7), ParentId: userId));
     }
 
     private sealed class ManualTime(DateTimeOffset start) : TimeProvider

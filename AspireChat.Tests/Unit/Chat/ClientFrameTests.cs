@@ -28,6 +28,14 @@ public sealed class ClientFrameTests
     [InlineData("""{"type":"message","content":""}""", "empty_content")]
     [InlineData("""{"type":"message","content":" \n\t "}""", "empty_content")]
     [InlineData("""{"type":"stop"}""", "invalid_frame")]
+    [InlineData("""{"type":"regenerate","messageId":"m"}""", "invalid_frame")]
+    [InlineData("""{"type":"regenerate","conversationId":"c"}""", "invalid_frame")]
+    [InlineData("""{"type":"edit","conversationId":"c","content":"x"}""", "invalid_frame")]
+    [InlineData("""{"type":"edit","conversationId":"c","messageId":"m","content":"  "}""", "empty_content")]
+    [InlineData("""{"type":"switch","conversationId":"c"}""", "invalid_frame")]
+    [InlineData("""{"type":"switch","conversationId":"c","index":0}""", "invalid_index")]
+    [InlineData("""{"type":"switch","conversationId":"c","index":-3,"parentId":"p"}""", "invalid_index")]
+    [InlineData("""{"type":"switch","conversationId":"c","index":"two"}""", "invalid_frame")]
     public void ABadFrameGetsTheErrorCodeThatNamesTheProblem(string json, string expectedCode)
     {
         var (frame, error) = Parse(json);

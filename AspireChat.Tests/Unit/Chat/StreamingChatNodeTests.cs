@@ -60,7 +60,7 @@ public sealed class StreamingChatNodeTests
         for (var i = 0; i < 10; i++)
         {
             await chat.Store.AppendTurnAsync(ChatHarness.Owner, conversation.Id,
-                new ConversationMessage($"u{i}", "user", $"q{i}" + new string('.', 148), DateTimeOffset.UtcNow),
+                new ConversationMessage($"u{i}", "user", $"q{i}" + new string('.', 148), DateTimeOffset.UtcNow, ParentId: i == 0 ? null : $"a{i - 1}"),
                 new ConversationMessage($"a{i}", "assistant", $"a{i}" + new string('.', 148), DateTimeOffset.UtcNow), TestContext.Current.CancellationToken);
         }
 

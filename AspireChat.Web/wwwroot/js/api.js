@@ -4,13 +4,16 @@ import { createTraceparent } from './ids.js';
 /**
  * The REST API through Web's proxy (same origin, so the owner cookie goes along).
  * @typedef {{ id: string, title: string, createdAt: string, updatedAt: string, messageCount: number }} ConversationSummary
- * @typedef {{ id: string, title: string, messages: import('./conversation.js').HistoryMessage[] }} ConversationHistory
+ * @typedef {{ id: string, title: string, messages: import('./conversation.js').HistoryMessage[], activeLeafId?: string | null }} ConversationHistory
  */
 
 export class ApiError extends Error {
-  /** @param {number} status */
-  constructor(status) {
-    super(status === 502 || status === 503 ? 'The chat service is not reachable.' : `The request failed (${status}).`);
+  /**
+   * @param {number} status
+   * @param {string} [detail] what the server said was wrong, when it said
+   */
+  constructor(status, detail) {
+    super(detail ?? (status === 502 || status === 503 ? 'The chat service is not reachable.' : `The request failed (${status}).`));
     this.status = status;
   }
 }
@@ -26,7 +29,7 @@ async function request(path, init = {}) {
     headers: { Accept: 'application/json', traceparent: createTraceparent(), ...init.headers },
   });
   if (!response.ok) {
-    throw new ApiError(response.status);
+    throw new ApiError(response.status, response.status === 400 ? await problemDetail(response) : undefined);
   }
   return response;
 }
@@ -61,4 +64,43 @@ export async function deleteConversation(id) {
       throw error;
     }
   }
+}
+
+/**
+ * The first validation message of a problem-details answer.
+ * @param {Response} response
+ * @returns {Promise<string | undefined>}
+ */
+async function problemDetail(response) {
+  try {
+    const problem = await response.json();
+    const errors = problem?.errors ? Object.values(problem.errors).flat() : [];
+    return typeof errors[0] === 'string' ? errors[0] : problem?.detail;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * @param {string} id
+ * @param {string} title
+ * @returns {Promise<{ id: string, title: string }>} the title as stored (trimmed, cut to length)
+ */
+export async function renameConversation(id, title) {
+  const response = await request(`/api/conversations/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
+  return response.json();
+}
+
+/**
+ * Where a conversation downloads from.
+ * @param {string} id
+ * @param {'md' | 'json'} format
+ * @param {boolean} allBranches the whole tree, not only the branch on screen
+ */
+export function exportUrl(id, format, allBranches) {
+  return `/api/conversations/${encodeURIComponent(id)}/export?format=${format}${allBranches ? '&branches=all' : ''}`;
 }

@@ -1,10 +1,10 @@
 //@ts-check
-import { ApiError, deleteConversation, getConversation, listConversations } from './api.js';
+import { ApiError, deleteConversation, exportUrl, getConversation, listConversations, renameConversation } from './api.js';
 import { ChatSocket } from './chat-socket.js';
 import { Conversation } from './conversation.js';
 import { createClientId, createTraceparent } from './ids.js';
 import { MessageView } from './message-view.js';
-import { messageFrame, resumeFrame, stopFrame } from './protocol.js';
+import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame } from './protocol.js';
 import { ScrollFollower } from './scroll-follow.js';
 import { renderSidebar } from './sidebar.js';
 
@@ -35,6 +35,7 @@ const ui = {
   sidebar: $('#sidebar'),
   backdrop: $('#backdrop'),
   notice: $('#notice'),
+  exportMenu: /** @type {HTMLDetailsElement} */ ($('#export')),
 };
 
 const socket = new ChatSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
@@ -47,34 +48,61 @@ let views = new Map();
 let summaries = [];
 /** Stop was pressed before the reply's start frame (and so its conversation id) arrived. */
 let stopWhenStarted = false;
+/** The ids of the branch on screen, to know when a frame moved to another branch. */
+let shownPath = '';
+let shownBusy = false;
 
 // ---- Rendering -------------------------------------------------------------
+
+/** @type {import('./message-view.js').MessageActions} */
+const messageActions = {
+  retry: (message) => retry(message),
+  regenerate: (message) => regenerate(message),
+  edit: (message, content) => edit(message, content),
+  switchSibling: (message, offset) => switchSibling(message, offset),
+  position: (message) => {
+    const siblings = conversation.siblings(message);
+    return { index: siblings.indexOf(message) + 1, count: siblings.length };
+  },
+  busy: () => conversation.busy,
+};
 
 /** @param {ChatMessage} message */
 function viewFor(message) {
   let view = views.get(message.id);
   if (!view) {
-    view = new MessageView(message, retry);
+    view = new MessageView(message, messageActions);
     view.onRendered = () => follower.contentChanged();
     views.set(message.id, view);
-    ui.log.append(view.element);
   }
   return view;
 }
 
-/** Draws the whole open conversation (on open, switch, reload). */
-function renderConversation() {
-  views = new Map();
-  ui.log.replaceChildren();
-  for (const message of conversation.messages) {
-    viewFor(message);
+/**
+ * Draws the branch on screen: the path from the root to the active leaf (on open, a switch, a new
+ * branch). Views are kept per message, so a branch shown again is not rendered again.
+ * @param {{ follow?: boolean }} [options] follow: scroll with new content (a new conversation, a new reply)
+ */
+function renderConversation({ follow = true } = {}) {
+  const path = conversation.messages;
+  shownPath = path.map((m) => m.id).join(' ');
+  ui.log.replaceChildren(...path.map((m) => {
+    const view = viewFor(m);
+    view.render();
+    return view.element;
+  }));
+  if (follow) {
+    follower.following = true;
   }
-  follower.following = true;
   renderState();
 }
 
 /** @param {ChatMessage[]} changed */
 function renderChanged(changed) {
+  if (conversation.messages.map((m) => m.id).join(' ') !== shownPath) {
+    renderConversation();
+    return;
+  }
   for (const message of changed) {
     viewFor(message).update();
   }
@@ -88,6 +116,19 @@ function renderState() {
   ui.send.hidden = busy;
   ui.stop.hidden = !busy;
   ui.empty.hidden = conversation.messages.length > 0;
+  if (busy !== shownBusy) {
+    // Regenerate and edit wait while a reply is on its way.
+    shownBusy = busy;
+    for (const message of conversation.messages) {
+      views.get(message.id)?.render();
+    }
+  }
+  ui.exportMenu.hidden = conversation.id === null;
+  if (conversation.id) {
+    for (const link of ui.exportMenu.querySelectorAll('a')) {
+      link.href = exportUrl(conversation.id, link.dataset.format === 'json' ? 'json' : 'md', link.dataset.branches === 'all');
+    }
+  }
   const title = summaries.find((s) => s.id === conversation.id)?.title;
   document.title = title ? `${title} · AspireChat` : 'AspireChat';
   follower.contentChanged();
@@ -99,7 +140,7 @@ async function refreshSidebar() {
   } catch {
     // The connection indicator already tells that the service is away; the list stays as it was.
   }
-  renderSidebar(ui.list, summaries, conversation.id, { open: (id) => openConversation(id, { push: true }), remove });
+  renderSidebar(ui.list, summaries, conversation.id, sidebarActions);
   renderState();
 }
 
@@ -134,11 +175,15 @@ async function openConversation(id, { push = false, keep = [] } = {}) {
       showNotice(error instanceof ApiError ? error.message : 'The conversation could not be loaded.');
     }
   }
-  conversation.messages.push(...keep);
+  for (const message of keep) {
+    conversation.nodes.push(message);
+    conversation.leafId = message.id;
+  }
+  views = new Map();
   watch();
   setUrl(conversation.id, push);
   renderConversation();
-  renderSidebar(ui.list, summaries, conversation.id, { open: (i) => openConversation(i, { push: true }), remove });
+  renderSidebar(ui.list, summaries, conversation.id, sidebarActions);
   ui.input.focus();
 }
 
@@ -200,6 +245,80 @@ function retry(message) {
   send(text);
 }
 
+/**
+ * A new reply to the message `message` answers (or to `message`, a user's), beside the old ones.
+ * @param {ChatMessage} message
+ */
+function regenerate(message) {
+  if (conversation.busy || !conversation.id) {
+    return;
+  }
+  const id = createClientId();
+  conversation.awaiting = id;
+  if (!socket.send(regenerateFrame({ conversationId: conversation.id, messageId: message.id, id, traceparent: createTraceparent() }))) {
+    conversation.awaiting = null;
+    showNotice('Not sent: the connection is down. It will be back shortly.');
+  }
+  follower.following = true;
+  renderState();
+}
+
+/**
+ * Sends `content` as a new version of the user message `message`: beside it, with a reply below.
+ * @param {ChatMessage} message
+ * @param {string} content
+ */
+function edit(message, content) {
+  if (conversation.busy || !conversation.id) {
+    return;
+  }
+  const id = createClientId();
+  const edited = conversation.addUserMessage(id, content, conversation.parentOf(message));
+  if (!socket.send(editFrame({ conversationId: conversation.id, messageId: message.id, content, id, traceparent: createTraceparent() }))) {
+    conversation.fail(edited, 'offline', 'Not sent: the connection is down. It will be back shortly.');
+  }
+  follower.following = true;
+  renderChanged([edited]);
+}
+
+/**
+ * Shows the previous (-1) or next (+1) version of `message`, and moves the server's active leaf there.
+ * @param {ChatMessage} message
+ * @param {number} offset
+ */
+function switchSibling(message, offset) {
+  const moved = conversation.switchSibling(message, offset);
+  if (!moved) {
+    return;
+  }
+  if (conversation.id) {
+    socket.send(switchFrame(conversation.id, moved.parentId, moved.index));
+  }
+  renderConversation({ follow: false });
+}
+
+/**
+ * @param {string} id
+ * @param {string} title
+ * @returns {Promise<string | null>} null when renamed, else why not
+ */
+async function rename(id, title) {
+  try {
+    await renameConversation(id, title);
+  } catch (error) {
+    return error instanceof ApiError ? error.message : 'The conversation could not be renamed.';
+  }
+  await refreshSidebar();
+  return null;
+}
+
+const sidebarActions = {
+  /** @param {string} id */
+  open: (id) => openConversation(id, { push: true }),
+  remove: (/** @type {string} */ id) => remove(id),
+  rename,
+};
+
 /** @param {string} id */
 async function remove(id) {
   try {
@@ -231,6 +350,8 @@ socket.addEventListener('frame', (event) => {
   if (frame.type === 'start' && changed.length > 0) {
     if (wasNew) {
       setUrl(conversation.id, false);
+      // Watch it from now on: what other tabs send or switch there shows here too.
+      watch();
     }
     if (stopWhenStarted) {
       stopWhenStarted = false;
@@ -240,6 +361,10 @@ socket.addEventListener('frame', (event) => {
     void refreshSidebar();
   } else if (frame.type === 'end') {
     void refreshSidebar();
+  } else if (frame.type === 'error' && frame.replyTo && changed.length === 0 && !conversation.find(frame.replyTo)) {
+    // A regenerate refused (busy, not found): nothing changed here but the composer's state.
+    showNotice(frame.message || frame.code);
+    renderState();
   } else if (frame.type === 'error' && frame.messageId && (frame.code === 'not_found' || frame.code === 'invalid_seq') && conversation.find(frame.messageId)?.status === 'streaming') {
     // The reply cannot be resumed (it ended long ago, or the server lost it): history has what was kept.
     void openConversation(conversation.id);

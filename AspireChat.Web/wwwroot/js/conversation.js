@@ -1,8 +1,9 @@
 //@ts-check
 /**
- * The open conversation as the page knows it: its history, the user's messages on their way,
- * and the reply streaming now. Frames are applied here (no DOM), and each call says which
- * messages changed so the view redraws only those.
+ * The open conversation as the page knows it: every message of its tree (each names its parent),
+ * the active leaf that ends the branch on screen, the user's messages on their way, and the reply
+ * streaming now. Frames are applied here (no DOM), and each call says which messages changed so
+ * the view redraws only those; the branch shown is `messages`, root first.
  */
 
 /** @typedef {import('./protocol.js').ServerFrame} ServerFrame */
@@ -22,6 +23,7 @@
  * @property {string} content
  * @property {MessageStatus} status
  * @property {number} seq the last chunk applied
+ * @property {string | null} [parentId] the message it follows; null or missing: a root
  * @property {string} [replyTo] for a reply: the user message it answers
  * @property {Usage} [usage]
  * @property {{ code: string, message: string, retryAfterMs?: number }} [error]
@@ -34,6 +36,7 @@
  * @property {string} content
  * @property {string} [finishReason]
  * @property {Usage} [usage]
+ * @property {string} [parentId]
  */
 
 /** @type {Record<string, MessageStatus>} */
@@ -42,17 +45,22 @@ const endStatus = { stop: 'done', length: 'length', cancelled: 'cancelled', erro
 export class Conversation {
   /**
    * @param {string | null} [id] null for a new conversation: its id arrives with the first reply
-   * @param {ChatMessage[]} [messages]
+   * @param {ChatMessage[]} [messages] a tree; a message without `parentId` follows the one before it
+   * @param {string | null} [leafId] the active leaf; default: the last message
    */
-  constructor(id = null, messages = []) {
+  constructor(id = null, messages = [], leafId = null) {
     /** @type {string | null} */
     this.id = id;
-    /** @type {ChatMessage[]} */
-    this.messages = messages;
+    /** @type {ChatMessage[]} every message, oldest first */
+    this.nodes = messages.map((m, i) => ('parentId' in m ? m : { ...m, parentId: i > 0 ? messages[i - 1].id : null }));
+    /** @type {string | null} */
+    this.leafId = leafId ?? this.nodes.at(-1)?.id ?? null;
+    /** @type {string | null} the client id of a regenerate sent and not yet started (or refused) */
+    this.awaiting = null;
   }
 
   /**
-   * @param {{ id: string, messages: HistoryMessage[] }} history `GET /api/conversations/{id}`
+   * @param {{ id: string, messages: HistoryMessage[], activeLeafId?: string | null }} history `GET /api/conversations/{id}`
    */
   static fromHistory(history) {
     return new Conversation(
@@ -61,45 +69,113 @@ export class Conversation {
         id: m.id,
         role: m.role,
         content: m.content,
+        parentId: m.parentId ?? null,
         seq: 0,
         status: m.role === 'user' ? 'sent' : endStatus[m.finishReason ?? 'stop'] ?? 'done',
         ...(m.usage ? { usage: m.usage } : {}),
         ...(m.finishReason === 'error' ? { error: { code: 'model_error', message: 'The reply failed before it was complete.' } } : {}),
         ...(m.finishReason === 'interrupted' ? { error: { code: 'interrupted', message: 'The server stopped before the reply was complete.' } } : {}),
       })),
+      history.activeLeafId ?? null,
     );
+  }
+
+  /** The branch on screen: the path from a root down to the active leaf. */
+  get messages() {
+    /** @type {ChatMessage[]} */
+    const path = [];
+    for (let m = this.leafId ? this.find(this.leafId) : undefined; m && path.length <= this.nodes.length; m = m.parentId ? this.find(m.parentId) : undefined) {
+      path.push(m);
+    }
+    return path.reverse();
+  }
+
+  /**
+   * The messages that share `message`'s parent (roots share none), oldest first.
+   * @param {ChatMessage} message
+   */
+  siblings(message) {
+    const parent = this.parentOf(message);
+    return this.nodes.filter((m) => this.parentOf(m) === parent);
+  }
+
+  /**
+   * The parent's id if the parent is known here, else null (a root, or a parent trimmed away).
+   * @param {ChatMessage} message
+   */
+  parentOf(message) {
+    return message.parentId && this.find(message.parentId) ? message.parentId : null;
+  }
+
+  /**
+   * Follows the newest child down from `id`: the branch that a switch to it shows.
+   * @param {string} id
+   */
+  newestLeafUnder(id) {
+    let leaf = id;
+    for (let steps = 0; steps <= this.nodes.length; steps++) {
+      const children = this.nodes.filter((m) => m.parentId === leaf);
+      if (children.length === 0) {
+        break;
+      }
+      leaf = children[children.length - 1].id;
+    }
+    return leaf;
+  }
+
+  /**
+   * Shows the sibling `offset` places from `message` (‹ is -1, › is +1), down to its newest leaf.
+   * @param {ChatMessage} message
+   * @param {number} offset
+   * @returns {{ parentId: string | null, index: number } | null} what to tell the server (index from 1), or null at an end
+   */
+  switchSibling(message, offset) {
+    const siblings = this.siblings(message);
+    const index = siblings.indexOf(message) + offset;
+    if (index < 0 || index >= siblings.length) {
+      return null;
+    }
+    this.leafId = this.newestLeafUnder(siblings[index].id);
+    return { parentId: this.parentOf(message), index: index + 1 };
   }
 
   /** The reply streaming now, if any. */
   get streaming() {
-    return this.messages.find((m) => m.status === 'streaming');
+    return this.nodes.find((m) => m.status === 'streaming');
   }
 
   /** True from the moment a message is sent until its reply ends. */
   get busy() {
-    return this.messages.some((m) => m.status === 'pending' || m.status === 'streaming');
+    return this.awaiting !== null || this.nodes.some((m) => m.status === 'pending' || m.status === 'streaming');
   }
 
   /** @param {string} id */
   find(id) {
-    return this.messages.find((m) => m.id === id);
+    return this.nodes.find((m) => m.id === id);
   }
 
   /**
+   * A user message on its way, below the active leaf (or, for an edit, beside the message edited).
    * @param {string} id the client's id, sent as the frame's `id`
    * @param {string} content
+   * @param {string | null} [parentId] default: the active leaf
    * @returns {ChatMessage}
    */
-  addUserMessage(id, content) {
+  addUserMessage(id, content, parentId = this.leafId) {
     /** @type {ChatMessage} */
-    const message = { id, role: 'user', content, status: 'pending', seq: 0 };
-    this.messages.push(message);
+    const message = { id, role: 'user', content, status: 'pending', seq: 0, parentId };
+    this.nodes.push(message);
+    this.leafId = id;
     return message;
   }
 
   /** @param {string} id */
   remove(id) {
-    this.messages = this.messages.filter((m) => m.id !== id);
+    const message = this.find(id);
+    this.nodes = this.nodes.filter((m) => m.id !== id);
+    if (message && this.leafId === id) {
+      this.leafId = message.parentId && this.find(message.parentId) ? message.parentId : this.nodes.at(-1)?.id ?? null;
+    }
   }
 
   /**
@@ -132,9 +208,17 @@ export class Conversation {
           return [];
         }
         /** @type {ChatMessage} */
-        const message = { id: frame.id, role: 'user', content: frame.content, status: 'sent', seq: 0 };
-        this.messages.push(message);
+        const message = { id: frame.id, role: 'user', content: frame.content, status: 'sent', seq: 0, parentId: frame.parentId ?? null };
+        this.nodes.push(message);
+        this.leafId = message.id;
         return [message];
+      }
+      case 'branch': {
+        if (!this.find(frame.leafId) || this.leafId === frame.leafId) {
+          return [];
+        }
+        this.leafId = frame.leafId;
+        return this.messages;
       }
       case 'start': {
         if (this.find(frame.messageId)) {
@@ -142,12 +226,19 @@ export class Conversation {
         }
         // A new conversation learns its id from its first reply.
         this.id ??= frame.conversationId;
+        if (frame.replyTo && frame.replyTo === this.awaiting) {
+          this.awaiting = null;
+        }
+        // The user message it answers: named by the server, else the one that asked, else the branch's end.
+        const parentId = frame.parentId ?? (asked ? asked.id : this.leafId);
         /** @type {ChatMessage} */
-        const reply = { id: frame.messageId, role: 'assistant', content: frame.content ?? '', status: 'streaming', seq: 0 };
+        const reply = { id: frame.messageId, role: 'assistant', content: frame.content ?? '', status: 'streaming', seq: 0, parentId };
         if (frame.replyTo) {
           reply.replyTo = frame.replyTo;
         }
-        this.messages.push(reply);
+        this.nodes.push(reply);
+        // Every tab follows a new reply: the server makes it the active leaf when it is saved.
+        this.leafId = reply.id;
         if (asked) {
           asked.status = 'sent';
           return [asked, reply];
@@ -187,6 +278,11 @@ export class Conversation {
           reply.error = error;
           return [reply];
         }
+        if (frame.replyTo && frame.replyTo === this.awaiting) {
+          // A regenerate refused (busy, not found): nothing was stored; the page shows the error.
+          this.awaiting = null;
+          return [];
+        }
         if (asked && asked.status === 'pending') {
           // Rejected before any reply began (busy, rate limited, not found, ...): nothing was stored.
           asked.status = 'failed';
@@ -206,7 +302,8 @@ export class Conversation {
    */
   interrupt() {
     const changed = [];
-    for (const message of this.messages) {
+    this.awaiting = null;
+    for (const message of this.nodes) {
       if (message.status === 'streaming') {
         changed.push(...this.fail(message, 'connection_lost', 'The connection dropped before the reply was complete.'));
       } else if (message.status === 'pending') {
@@ -222,7 +319,7 @@ export class Conversation {
    * @returns {ChatMessage | undefined}
    */
   get cutOff() {
-    return this.messages.find((m) => m.role === 'assistant' && m.status === 'interrupted' && m.error?.code === 'connection_lost');
+    return this.nodes.find((m) => m.role === 'assistant' && m.status === 'interrupted' && m.error?.code === 'connection_lost');
   }
 
   /**
@@ -246,8 +343,8 @@ export class Conversation {
     if (message.role === 'user') {
       return message.content;
     }
-    const index = this.messages.indexOf(message);
-    const asked = message.replyTo ? this.find(message.replyTo) : this.messages.slice(0, index).reverse().find((m) => m.role === 'user');
+    const parent = message.parentId ? this.find(message.parentId) : undefined;
+    const asked = parent?.role === 'user' ? parent : message.replyTo ? this.find(message.replyTo) : undefined;
     return asked?.content;
   }
 }

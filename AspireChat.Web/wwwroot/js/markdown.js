@@ -7,6 +7,8 @@ import hljs from '../lib/highlight.min.js';
  * The model's markdown, made safe to put in the page. Two layers: raw HTML in the markdown is
  * escaped, so it shows as the text it is (a model quoting `<script>` shows `<script>`), and the
  * rendered HTML is sanitized by DOMPurify anyway. The CSP is the third: no inline script runs.
+ * Code is highlighted after sanitizing, from each block's text: highlight.js escapes what it
+ * wraps, and nothing the model wrote reaches the page as markup on the way.
  */
 
 /** @param {string} text */
@@ -24,9 +26,8 @@ const marked = new Marked({
     code({ text, lang }) {
       const language = (lang ?? '').trim().split(/\s+/)[0].toLowerCase();
       const known = language && hljs.getLanguage(language);
-      const body = known ? hljs.highlight(text, { language, ignoreIllegals: true }).value : escapeHtml(text);
       const label = known ? language : language ? escapeHtml(language) : 'text';
-      return `<pre data-language="${label}"><code class="hljs${known ? ` language-${language}` : ''}">${body}</code></pre>`;
+      return `<pre data-language="${label}"><code class="hljs${known ? ` language-${language}` : ''}">${escapeHtml(text)}</code></pre>`;
     },
   },
 });
@@ -54,9 +55,23 @@ export function renderMarkdown(target, markdown) {
   });
   const fragment = document.createRange().createContextualFragment(clean);
   for (const pre of fragment.querySelectorAll('pre')) {
+    highlight(pre);
     pre.prepend(copyButton(pre));
   }
   target.replaceChildren(fragment);
+}
+
+/**
+ * Highlights a sanitized code block in place, from its text, when its language is known.
+ * @param {HTMLPreElement} pre
+ */
+function highlight(pre) {
+  const code = pre.querySelector('code');
+  const language = pre.dataset.language ?? '';
+  if (code && language !== 'text' && hljs.getLanguage(language)) {
+    // highlight.js escapes the text it wraps in its spans: the result holds no markup from the model.
+    code.innerHTML = hljs.highlight(code.textContent ?? '', { language, ignoreIllegals: true }).value;
+  }
 }
 
 /** @param {HTMLPreElement} pre */

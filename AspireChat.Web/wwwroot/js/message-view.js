@@ -4,15 +4,28 @@ import { renderMarkdown } from './markdown.js';
 /** @typedef {import('./conversation.js').ChatMessage} ChatMessage */
 
 /**
+ * What a message's controls do, and what they need to know.
+ * @typedef {object} MessageActions
+ * @property {(message: ChatMessage) => void} retry
+ * @property {(message: ChatMessage) => void} regenerate
+ * @property {(message: ChatMessage, content: string) => void} edit
+ * @property {(message: ChatMessage, offset: number) => void} switchSibling
+ * @property {(message: ChatMessage) => { index: number, count: number }} position its place among its siblings (index from 1)
+ * @property {() => boolean} busy a reply is on its way: regenerate and edit wait
+ */
+
+/**
  * One message in the log. The user's text is set as text; the model's is rendered markdown,
- * sanitized. Redraws are coalesced to one per animation frame while a reply streams.
+ * sanitized. Redraws are coalesced to one per animation frame while a reply streams. Under it:
+ * copy, regenerate (a reply) or edit (the user's), and `‹ 2/3 ›` between its siblings.
  */
 export class MessageView {
   /**
    * @param {ChatMessage} message
-   * @param {(message: ChatMessage) => void} onRetry
+   * @param {MessageActions} actions
    */
-  constructor(message, onRetry) {
+  constructor(message, actions) {
+    this.actions = actions;
     this.message = message;
     this.element = document.createElement('article');
     this.element.className = `message ${message.role}`;
@@ -32,9 +45,41 @@ export class MessageView {
     retry.type = 'button';
     retry.className = 'retry';
     retry.textContent = 'Retry';
-    retry.addEventListener('click', () => onRetry(this.message));
+    retry.addEventListener('click', () => actions.retry(this.message));
     this.errorBox.append(this.errorText, retry);
-    this.element.append(this.body, this.errorBox, this.meta);
+
+    this.controls = document.createElement('div');
+    this.controls.className = 'controls';
+    this.nav = document.createElement('span');
+    this.nav.className = 'siblings';
+    this.previous = button('‹', 'Previous version', () => actions.switchSibling(this.message, -1));
+    this.position = document.createElement('span');
+    this.position.className = 'position';
+    this.next = button('›', 'Next version', () => actions.switchSibling(this.message, +1));
+    this.nav.append(this.previous, this.position, this.next);
+    const copy = button('Copy', 'Copy the message', async () => {
+      try {
+        await navigator.clipboard.writeText(this.message.content);
+        copy.textContent = 'Copied';
+      } catch {
+        copy.textContent = 'Copy failed';
+      }
+      setTimeout(() => { copy.textContent = 'Copy'; }, 1500);
+    });
+    copy.classList.add('copy-message');
+    this.controls.append(this.nav, copy);
+    if (message.role === 'assistant') {
+      this.regenerate = button('Regenerate', 'Regenerate the reply', () => actions.regenerate(this.message));
+      this.regenerate.classList.add('regenerate');
+      this.controls.append(this.regenerate);
+    } else {
+      this.editButton = button('Edit', 'Edit the message', () => this.startEditing());
+      this.editButton.classList.add('edit');
+      this.controls.append(this.editButton);
+    }
+    /** @type {HTMLFormElement | null} */
+    this.editor = null;
+    this.element.append(this.body, this.errorBox, this.meta, this.controls);
 
     /** @type {number | null} */
     this.frame = null;
@@ -74,7 +119,82 @@ export class MessageView {
     this.errorText.textContent = m.error ? describeError(m.error) : '';
     this.meta.textContent = describeMeta(m);
     this.meta.hidden = this.meta.textContent === '';
+
+    // Controls only for what the server has: not for a message on its way or a reply streaming.
+    const settled = m.status !== 'pending' && m.status !== 'failed' && m.status !== 'streaming';
+    this.controls.hidden = !settled || this.editor !== null;
+    const { index, count } = this.actions.position(m);
+    this.nav.hidden = count < 2;
+    this.position.textContent = `${index}/${count}`;
+    this.previous.disabled = index <= 1;
+    this.next.disabled = index >= count;
+    const busy = this.actions.busy();
+    if (this.regenerate) {
+      this.regenerate.disabled = busy;
+    }
+    if (this.editButton) {
+      this.editButton.disabled = busy;
+    }
   }
+
+  /** Replaces the user's text with a box to edit it; saving sends it as a new version beside this one. */
+  startEditing() {
+    if (this.editor || this.actions.busy()) {
+      return;
+    }
+    const form = document.createElement('form');
+    form.className = 'editor';
+    const box = document.createElement('textarea');
+    box.value = this.message.content;
+    box.setAttribute('aria-label', 'Edit your message');
+    const save = button('Send', 'Send the edited message', () => {});
+    save.type = 'submit';
+    const cancel = button('Cancel', 'Cancel editing', () => this.stopEditing());
+    form.append(box, save, cancel);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = box.value.trim();
+      if (text !== '' && !this.actions.busy()) {
+        this.stopEditing();
+        this.actions.edit(this.message, text);
+      }
+    });
+    box.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      } else if (event.key === 'Escape') {
+        event.stopPropagation();
+        this.stopEditing();
+      }
+    });
+    this.editor = form;
+    this.body.hidden = true;
+    this.element.insertBefore(form, this.errorBox);
+    this.render();
+    box.focus();
+  }
+
+  stopEditing() {
+    this.editor?.remove();
+    this.editor = null;
+    this.body.hidden = false;
+    this.render();
+  }
+}
+
+/**
+ * @param {string} text
+ * @param {string} label
+ * @param {() => void} onClick
+ */
+function button(text, label, onClick) {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.textContent = text;
+  element.setAttribute('aria-label', label);
+  element.addEventListener('click', onClick);
+  return element;
 }
 
 /** @param {{ code: string, message: string, retryAfterMs?: number }} error */

@@ -3,12 +3,13 @@
 
 /**
  * @typedef {{ inputTokens?: number, outputTokens?: number, totalTokens?: number }} Usage
- * @typedef {{ type: 'start', conversationId: string, messageId: string, replyTo?: string, model?: string, content?: string }} StartFrame
+ * @typedef {{ type: 'start', conversationId: string, messageId: string, replyTo?: string, parentId?: string, model?: string, content?: string }} StartFrame
  * @typedef {{ type: 'chunk', conversationId: string, messageId: string, seq: number, content: string }} ChunkFrame
  * @typedef {{ type: 'end', conversationId: string, messageId: string, replyTo?: string, finishReason: string, usage?: Usage, content?: string }} EndFrame
  * @typedef {{ type: 'error', code: string, message: string, retryAfterMs?: number, conversationId?: string, messageId?: string, replyTo?: string }} ErrorFrame
- * @typedef {{ type: 'user', conversationId: string, id: string, messageId: string, content: string }} UserFrame
- * @typedef {StartFrame | ChunkFrame | EndFrame | ErrorFrame | UserFrame} ServerFrame
+ * @typedef {{ type: 'user', conversationId: string, id: string, messageId: string, content: string, parentId?: string }} UserFrame
+ * @typedef {{ type: 'branch', conversationId: string, leafId: string }} BranchFrame
+ * @typedef {StartFrame | ChunkFrame | EndFrame | ErrorFrame | UserFrame | BranchFrame} ServerFrame
  */
 
 /**
@@ -41,6 +42,8 @@ export function parseFrame(data) {
       return typeof frame.code === 'string' ? { message: '', ...frame } : null;
     case 'user':
       return typeof frame.conversationId === 'string' && typeof frame.id === 'string' && typeof frame.content === 'string' ? frame : null;
+    case 'branch':
+      return typeof frame.conversationId === 'string' && typeof frame.leafId === 'string' ? frame : null;
     default:
       return null;
   }
@@ -67,4 +70,31 @@ export function stopFrame(conversationId) {
  */
 export function resumeFrame(conversationId, reply) {
   return JSON.stringify({ type: 'resume', conversationId, ...(reply ? { messageId: reply.messageId, lastSeq: reply.lastSeq } : {}) });
+}
+
+/**
+ * A new reply to a stored message, beside the replies it has: `messageId` is a reply (answered
+ * again) or a user message.
+ * @param {{ conversationId: string, messageId: string, id: string, traceparent: string }} regenerate
+ */
+export function regenerateFrame({ conversationId, messageId, id, traceparent }) {
+  return JSON.stringify({ type: 'regenerate', conversationId, messageId, id, traceparent });
+}
+
+/**
+ * A new version of the user message `messageId`, beside it, and a reply below it.
+ * @param {{ conversationId: string, messageId: string, content: string, id: string, traceparent: string }} edit
+ */
+export function editFrame({ conversationId, messageId, content, id, traceparent }) {
+  return JSON.stringify({ type: 'edit', conversationId, messageId, content, id, traceparent });
+}
+
+/**
+ * Shows the `index`-th (from 1) child of `parentId` (null: the roots), down to its newest leaf.
+ * @param {string} conversationId
+ * @param {string | null} parentId
+ * @param {number} index
+ */
+export function switchFrame(conversationId, parentId, index) {
+  return JSON.stringify({ type: 'switch', conversationId, ...(parentId ? { parentId } : {}), index });
 }
