@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace AspireChat.Tests.AppHost;
@@ -39,28 +38,15 @@ public sealed class PublishManifestTests
         Assert.Equal("{chatapi.bindings.http.url}", (string?)web["env"]!["services__chatapi__http__0"]);
     }
 
-    /// <summary>Runs the AppHost's own build output (of this test run's configuration) as azd does, and reads the manifest it writes.</summary>
+    /// <summary>Runs the AppHost as azd does, and reads the manifest it writes.</summary>
     private static async Task<JsonNode> PublishAsync(CancellationToken cancellationToken)
     {
         var output = Directory.CreateTempSubdirectory("aspirechat-manifest-").FullName;
         try
         {
             var path = Path.Combine(output, "aspire-manifest.json");
-            // This assembly is in bin/<configuration>/<framework>/, and so is the AppHost's in its project folder.
-            var testOutput = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
-            var appHost = Path.Combine(AspireChatAppHost.ProjectPath, "bin", testOutput.Parent!.Name, testOutput.Name, "AspireChat.AppHost.dll");
-            var startInfo = new ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", path])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(startInfo)!;
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0 && File.Exists(path), $"Publishing the manifest failed ({process.ExitCode}):{Environment.NewLine}{await stdout}{await stderr}");
+            var (exitCode, log) = await AppHostProcess.RunAsync(["--publisher", "manifest", "--output-path", path], new Dictionary<string, string>(), TimeSpan.FromSeconds(60), cancellationToken);
+            Assert.True(exitCode == 0 && File.Exists(path), $"Publishing the manifest failed ({exitCode}):{Environment.NewLine}{log}");
             return JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken))!;
         }
         finally
