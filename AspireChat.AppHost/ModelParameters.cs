@@ -1,7 +1,7 @@
 namespace AspireChat.AppHost;
 
 /// <summary>
-/// Which model ChatApi talks to, as AppHost parameters. Aspire 13.1 has no optional parameters and
+/// Which model ChatApi talks to, as AppHost parameters. Aspire has no optional parameters and
 /// asks for every parameter without a value before it starts what uses it, so the OpenAI parameters
 /// exist only when the user opted in: with none of them, ChatApi runs its offline model and a first
 /// <c>dotnet run</c> needs nothing set up.

@@ -3,8 +3,9 @@ using AspireChat.Tests.Fixtures;
 namespace AspireChat.Tests.Contract;
 
 /// <summary>
-/// The environment Aspire 13.1 gives a project resource in run mode, written out by hand so the
-/// services can be tested against it without Aspire: OTLP export to the dashboard (with its API key
+/// The environment Aspire 13 gives a project resource in run mode (read from Aspire 13.1's source; the Aspire tests
+/// run the same services under the real 13.6 AppHost), written out by hand so the services can be tested against it
+/// with variations Aspire does not make here (OTLP over HTTP, Redis over TLS): OTLP export to the dashboard (with its API key
 /// header and the development batching delays), the resource identity, connection strings and
 /// service discovery. See Aspire.Hosting's OtlpConfigurationExtensions and ResourceBuilderExtensions.
 /// </summary>

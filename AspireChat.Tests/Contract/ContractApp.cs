@@ -7,7 +7,7 @@ namespace AspireChat.Tests.Contract;
 /// AspireChat assembled the way the AppHost assembles it, without Aspire: an OTLP receiver in place
 /// of the dashboard, the mock OpenAI server as the model (so the OpenAI SDK's own spans are real),
 /// optionally a real redis-server as <c>cache</c>, and ChatApi and Web as separate processes given
-/// exactly the environment Aspire 13.1 gives them.
+/// exactly the environment Aspire 13 gives them.
 /// </summary>
 public sealed class ContractApp : IAsyncDisposable
 {
