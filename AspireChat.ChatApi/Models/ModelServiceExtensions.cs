@@ -32,14 +32,19 @@ public static class ModelServiceExtensions
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
-        builder.Services.AddChatClient(CreateModel)
-            // A "chat {model}" span and the gen_ai.client.* metrics per model call (the GenAI semantic conventions);
-            // outermost, so the log lines below carry the span.
-            .UseOpenTelemetry()
-            // Each call at Debug, the messages at Trace.
-            .UseLogging();
+        builder.Services.AddChatClient(CreateModel).UseModelMiddleware();
         return builder;
     }
+
+    /// <summary>What ChatApi wraps around the provider's client, outermost first.</summary>
+    public static ChatClientBuilder UseModelMiddleware(this ChatClientBuilder model) => model
+        // A "chat {model}" span and the gen_ai.client.* metrics per model call (the GenAI semantic conventions);
+        // outermost, so the log lines below carry the span.
+        .UseOpenTelemetry()
+        // Each call at Debug, the messages at Trace.
+        .UseLogging()
+        // Innermost: the provider's raw update is let go before the middlewares above keep the update.
+        .Use(provider => new RawUpdateReleasingChatClient(provider));
 
     private static IChatClient CreateModel(IServiceProvider services)
     {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using AspireChat.MockOpenAI;
 using AspireChat.Tests.Fixtures;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireChat.Tests.Integration.Chat;
 
@@ -141,6 +143,27 @@ public sealed class OpenAIModelTests : IAsyncLifetime
 
         Assert.Equal(["start", "error", "end"], ChatSocketClient.TypesOf(frames));
         Assert.Contains("sent nothing", (string?)frames[1]["message"]);
+    }
+
+    [Fact]
+    public async Task TheTelemetryMiddlewareKeepsTheRepliesUpdatesWithoutTheSdksRawObjects()
+    {
+        await using var chat = Factory("gpt-test");
+        var model = chat.Services.GetRequiredService<IChatClient>();
+        // UseOpenTelemetry keeps every update it yields until the reply ends: what it yields is what it keeps.
+        var telemetry = model.GetService<OpenTelemetryChatClient>() ?? throw new InvalidOperationException("No OpenTelemetry middleware in the model pipeline.");
+        var sdk = model.GetService<OpenAI.Chat.ChatClient>() ?? throw new InvalidOperationException("No OpenAI ChatClient in the model pipeline.");
+        List<ChatMessage> prompt = [new(ChatRole.User, "Hello model")];
+        var cancellationToken = TestContext.Current.CancellationToken;
+
+        var kept = await telemetry.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+        // The SDK's adapter on its own does attach them: the assertion below can fail.
+        var raw = await sdk.AsIChatClient().GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+
+        Assert.All(raw, update => Assert.IsType<OpenAI.Chat.StreamingChatCompletionUpdate>(update.RawRepresentation));
+        Assert.All(kept, update => Assert.Null(update.RawRepresentation));
+        Assert.Equal(MockTokens.ExpectedText(8), string.Concat(kept.Select(u => u.Text)));
+        Assert.Equal(8, kept.SelectMany(u => u.Contents).OfType<UsageContent>().Single().Details.OutputTokenCount);
     }
 
     private ChatApiFactory Factory(string model, Dictionary<string, string?>? extra = null)

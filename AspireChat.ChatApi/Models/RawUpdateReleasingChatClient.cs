@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+
+namespace AspireChat.ChatApi.Models;
+
+/// <summary>
+/// Lets go of the provider's own object behind each streamed update (<see cref="ChatResponseUpdate.RawRepresentation"/>:
+/// for OpenAI, the SDK's <c>StreamingChatCompletionUpdate</c> with the chunk's JSON) as soon as the update is made.
+/// </summary>
+/// <remarks>
+/// The OpenTelemetry middleware above keeps every update of a reply until the reply ends, to build the response its
+/// span describes. With the SDK's objects attached, a 500-token reply held about 2 KB per token that outlived the
+/// young generation, so the garbage collector promoted and re-scanned it (the benchmark's profile: the relay ceiling
+/// rose by about a fifth without it). Nothing in ChatApi reads the raw update. Registered innermost, just above the
+/// provider's client.
+/// </remarks>
+public sealed class RawUpdateReleasingChatClient(IChatClient innerClient) : DelegatingChatClient(innerClient)
+{
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            update.RawRepresentation = null;
+            yield return update;
+        }
+    }
+}

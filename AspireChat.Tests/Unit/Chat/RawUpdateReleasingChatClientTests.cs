@@ -1,0 +1,50 @@
+using AspireChat.ChatApi.Models;
+using AspireChat.Tests.Fakes;
+using Microsoft.Extensions.AI;
+
+namespace AspireChat.Tests.Unit.Chat;
+
+public sealed class RawUpdateReleasingChatClientTests
+{
+    [Fact]
+    public async Task EachStreamedUpdatePassesThroughInOrderWithoutItsRawObject()
+    {
+        var model = new ScriptedChatClient();
+        using var client = new RawUpdateReleasingChatClient(model);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var sdkObjects = new[] { new object(), new object() };
+        model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, "Hel") { RawRepresentation = sdkObjects[0] });
+        model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, "lo") { RawRepresentation = sdkObjects[1] });
+        model.Finish(output: 2);
+        model.End();
+
+        var updates = await client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+
+        Assert.Equal(["Hel", "lo", ""], updates.Select(u => u.Text));
+        Assert.All(updates, update => Assert.Null(update.RawRepresentation));
+        Assert.Equal(2, updates[^1].Contents.OfType<UsageContent>().Single().Details.OutputTokenCount);
+        Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
+    }
+
+    [Fact]
+    public async Task AFailureOfTheModelMidStreamReachesTheCallerAfterTheTokensBeforeIt()
+    {
+        var model = new ScriptedChatClient();
+        using var client = new RawUpdateReleasingChatClient(model);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        model.Say("partial");
+        model.Fail(new HttpRequestException("connection reset"));
+
+        var received = new List<string>();
+        var failure = await Assert.ThrowsAsync<HttpRequestException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: cancellationToken))
+            {
+                received.Add(update.Text);
+            }
+        });
+
+        Assert.Equal(["partial"], received);
+        Assert.Equal("connection reset", failure.Message);
+    }
+}
