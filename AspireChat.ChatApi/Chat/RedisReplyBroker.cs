@@ -63,7 +63,8 @@ public sealed class RedisReplyBroker(
     {
         ArgumentNullException.ThrowIfNull(turn);
         var publisher = new RedisReplyPublisher(_redis, options.Value, logger, timeProvider, turn, userMessage);
-        turn.Reply.Attach(publisher);
+        // First: the end releases the conversation in Redis before the client's socket is handed the end.
+        turn.Reply.AttachFirst(publisher);
         return publisher.Completion;
     }
 

@@ -5,9 +5,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using AspireChat.ChatApi.Models;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
-using AspireChat.ChatApi.Models;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
@@ -18,8 +18,9 @@ namespace AspireChat.Bench.Micro;
 
 /// <summary>
 /// The model's side of a token: one OpenAI <c>chat.completion.chunk</c> event, read from an in-memory HTTP response
-/// and turned into what ChatApi's chat node consumes. Three layers, so the cost of each is the difference: the
-/// OpenAI SDK alone; Microsoft.Extensions.AI's <c>AsIChatClient()</c> over it; and that adapter inside ChatApi's
+/// and turned into what ChatApi's chat node consumes. Layer by layer, so the cost of each is the difference: the
+/// OpenAI SDK alone; the SDK plus the one lookup the adapter adds to every update; Microsoft.Extensions.AI's
+/// <c>AsIChatClient()</c> over the SDK; and that adapter inside ChatApi's
 /// middleware (<see cref="ModelServiceExtensions.UseModelMiddleware"/>), with the GenAI activity source listened to
 /// as ChatApi's tracer provider does. One operation is one token of a 500-token reply.
 /// </summary>

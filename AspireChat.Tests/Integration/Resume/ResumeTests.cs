@@ -258,6 +258,21 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
+    [Fact]
+    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeInRedis()
+    {
+        await using var chat = Harness("redis");
+        // Claims the conversation for a next message inside its delivery of the end, before the reply's other
+        // observers hear it: a claim sent on the shared connection ahead of the release would find it busy.
+        var quick = new ClaimAtEndObserver(chat.Broker);
+        chat.Coordinator.Begin(new ChatTurnRequest(ChatHarness.Owner, "One.", null, null, null), quick);
+        chat.Model.Say("a");
+        chat.Model.Finish();
+        chat.Model.End();
+
+        Assert.Equal(ClaimResult.Claimed, await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token));
+    }
+
     private ConnectionMultiplexer Connect()
     {
         var redis = TestRedis.Connect(redisServer.Server.ConnectionString);
@@ -276,5 +291,24 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
         var broker = brokersRedis?.Invoke(redis) ?? redis;
         return new ChatHarness(store, broker: _ => new RedisReplyBroker(broker, store, Options.Create(new ReplyBrokerOptions()), TimeProvider.System, NullLogger<RedisReplyBroker>.Instance));
+    }
+
+    private sealed class ClaimAtEndObserver(IReplyBroker broker) : IReplyObserver
+    {
+        private readonly TaskCompletionSource<Task<ClaimResult>> _claim = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<ClaimResult> Claim => _claim.Task.Unwrap();
+
+        public bool TryDeliver(ServerFrame frame)
+        {
+            if (frame is EndFrame end)
+            {
+                var next = new ChatTurn(ChatHarness.Owner, end.ConversationId, "Two.", null, null, DateTimeOffset.UtcNow);
+                var question = new ConversationMessage("m-two", MessageRoles.User, "Two.", DateTimeOffset.UtcNow);
+                _claim.TrySetResult(broker.ClaimAsync(next, question, CancellationToken.None));
+            }
+
+            return true;
+        }
     }
 }
