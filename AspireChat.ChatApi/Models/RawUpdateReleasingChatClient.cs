@@ -9,10 +9,10 @@ namespace AspireChat.ChatApi.Models;
 /// </summary>
 /// <remarks>
 /// The OpenTelemetry middleware above keeps every update of a reply until the reply ends, to build the response its
-/// span describes. With the SDK's objects attached, a 500-token reply held about 2 KB per token that outlived the
-/// young generation, so the garbage collector promoted and re-scanned it (the benchmark's profile: the relay ceiling
-/// rose by about a fifth without it). Nothing in ChatApi reads the raw update. Registered innermost, just above the
-/// provider's client.
+/// span describes. With the SDK's objects attached, a 500-token reply held up to 2 KB per token that outlived the
+/// young generation, so the garbage collector promoted and re-scanned it (docs/benchmarks.md, issue 11: the in-memory
+/// relay ceiling rose by about a fifth once they were dropped). Nothing in ChatApi reads the raw update. Registered
+/// innermost, just above the provider's client.
 /// </remarks>
 public sealed class RawUpdateReleasingChatClient(IChatClient innerClient) : DelegatingChatClient(innerClient)
 {
