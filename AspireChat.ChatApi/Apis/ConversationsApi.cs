@@ -54,18 +54,9 @@ public static class ConversationsApi
     {
         try
         {
-            if (!ConversationIds.IsWellFormed(id) || await store.GetAsync(owner.Id, id, cancellationToken) is not { } conversation)
-            {
-                return TypedResults.NotFound();
-            }
-
-            // A reply whose instance died is saved (as interrupted) on first sight, not only when watched.
-            if (await broker.FinalizeAbandonedReplyAsync(id, cancellationToken))
-            {
-                conversation = await store.GetAsync(owner.Id, id, cancellationToken) ?? conversation;
-            }
-
-            return TypedResults.Ok(conversation);
+            return await LoadAsync(id, owner, store, broker, cancellationToken) is { } conversation
+                ? TypedResults.Ok(conversation)
+                : TypedResults.NotFound();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -109,14 +100,9 @@ public static class ConversationsApi
 
         try
         {
-            if (!ConversationIds.IsWellFormed(id) || await store.GetAsync(owner.Id, id, cancellationToken) is not { } conversation)
+            if (await LoadAsync(id, owner, store, broker, cancellationToken) is not { } conversation)
             {
                 return TypedResults.NotFound();
-            }
-
-            if (await broker.FinalizeAbandonedReplyAsync(id, cancellationToken))
-            {
-                conversation = await store.GetAsync(owner.Id, id, cancellationToken) ?? conversation;
             }
 
             var export = ConversationExport.From(conversation, branches == ConversationExport.AllBranches);
@@ -128,6 +114,19 @@ public static class ConversationsApi
         {
             return StoreUnavailable();
         }
+    }
+
+    /// <summary>The owner's conversation, or null. A reply whose instance died is saved (as interrupted) on first sight, not only when watched.</summary>
+    private static async Task<Conversation?> LoadAsync(string id, Owner owner, IConversationStore store, IReplyBroker broker, CancellationToken cancellationToken)
+    {
+        if (!ConversationIds.IsWellFormed(id) || await store.GetAsync(owner.Id, id, cancellationToken) is not { } conversation)
+        {
+            return null;
+        }
+
+        return await broker.FinalizeAbandonedReplyAsync(id, cancellationToken)
+            ? await store.GetAsync(owner.Id, id, cancellationToken) ?? conversation
+            : conversation;
     }
 
     /// <summary>A title as stored: one line, no control characters, trimmed, at most <paramref name="length"/> characters (never half a surrogate pair).</summary>
