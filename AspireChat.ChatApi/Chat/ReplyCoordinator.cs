@@ -198,12 +198,16 @@ public sealed class ReplyCoordinator(
         }
         catch (ChatTurnRejectedException rejected)
         {
+            // Released before the client hears the refusal, as the node releases before the end: a client that
+            // answers at once must not find the conversation held by the turn that was just refused.
+            Release(turn);
             turn.Reply.Reject(rejected.Error);
         }
         catch (Exception exception)
         {
             // A safety net: whatever broke, nobody waits forever for an end.
             ChatLog.TurnCrashed(logger, exception);
+            Release(turn);
             if (turn.Reply.ConversationId is null)
             {
                 turn.Reply.Reject(new ErrorFrame(ErrorCodes.ModelError, "The message could not be answered."));

@@ -202,6 +202,20 @@ public sealed class BranchingTests
         Assert.Equal(["B"], tree.Children(tree.Children(null)[2].Id).Select(m => m.Content));
     }
 
+    [Fact]
+    public async Task AClientThatSendsAgainTheMomentItHearsARefusalIsNotTurnedAwayAsBusy()
+    {
+        await using var chat = new ChatHarness();
+        var (conversationId, _, _) = await FirstTurnAsync(chat, "Hi", "Hello!");
+        // Sends its next frame from inside its delivery of the refusal, as a quick client would.
+        var quick = new AgainOnRefusalObserver(chat.Coordinator, new ChatTurnRequest(ChatHarness.Owner, "", conversationId, null, null, Kind: TurnKind.Regenerate, TargetMessageId: "still-no-such-message"));
+
+        chat.Coordinator.Begin(new ChatTurnRequest(ChatHarness.Owner, "", conversationId, null, null, Kind: TurnKind.Regenerate, TargetMessageId: "no-such-message"), quick);
+
+        var second = Assert.IsType<ErrorFrame>(Assert.Single(await quick.Next.UntilEndAsync()));
+        Assert.Equal(ErrorCodes.NotFound, second.Code);
+    }
+
     private static void AssertUnchanged(Conversation before, Conversation? after)
     {
         Assert.NotNull(after);
@@ -218,5 +232,20 @@ public sealed class BranchingTests
         var frames = await chat.Send(question).Observer.UntilEndAsync();
         var start = Assert.IsType<StartFrame>(frames[0]);
         return (start.ConversationId, start.ParentId!, start.MessageId);
+    }
+
+    private sealed class AgainOnRefusalObserver(ReplyCoordinator coordinator, ChatTurnRequest again) : IReplyObserver
+    {
+        public RecordingObserver Next { get; } = new();
+
+        public bool TryDeliver(ServerFrame frame)
+        {
+            if (frame is ErrorFrame { MessageId: null })
+            {
+                coordinator.Begin(again, Next);
+            }
+
+            return true;
+        }
     }
 }
