@@ -1,3 +1,4 @@
+using AspireChat.ChatApi.Conversations.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 

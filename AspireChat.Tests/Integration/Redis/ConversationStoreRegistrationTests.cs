@@ -1,4 +1,5 @@
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.Tests.Fixtures;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,4 +1,5 @@
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

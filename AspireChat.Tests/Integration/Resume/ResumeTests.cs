@@ -1,9 +1,11 @@
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Redis;
+using AspireChat.ChatApi.Replies;
 using AspireChat.Tests.Fakes;
 using AspireChat.Tests.Integration.Redis;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -161,7 +163,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         await asker.NextAsync<ChunkFrame>();
 
         // The watch has replayed the reply so far when the look for the conversation's live reply fails.
-        var active = RedisReplyKeys.Active(start.ConversationId);
+        var active = RedisKeys.ConversationLease(start.ConversationId);
         faulty!.FailNext((method, arguments) => method.Name == nameof(IDatabase.StringGetAsync) && arguments[0] is RedisKey key && key == active);
         var tab = new RecordingObserver();
         var (watch, error) = await chat.Broker.WatchAsync(new WatchRequest(ChatHarness.Owner, start.ConversationId, start.MessageId, 0, "tab"), tab, Token);
@@ -195,21 +197,15 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         await asker.UntilEndAsync();
         second.Model.Say("two");
         second.Model.End();
-        // The claim is released just after the end went out: the next message is taken at once or very soon.
-        List<ServerFrame> taken;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while ((taken = await second.Send("Third.", start.ConversationId).Observer.UntilEndAsync()) is [ErrorFrame { Code: ErrorCodes.ConversationBusy }])
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The conversation stayed busy after its reply ended.");
-            await Task.Delay(20, Token);
-        }
+        // The lease is released before the end goes out: the other instance takes the next message at once.
+        var taken = await second.Send("Third.", start.ConversationId).Observer.UntilEndAsync();
 
         Assert.Equal(ErrorCodes.ConversationBusy, busy.Code);
         Assert.Equal(start.ConversationId, busy.ConversationId);
         Assert.Equal("two", string.Concat(taken.OfType<ChunkFrame>().Select(c => c.Content)));
         Assert.NotEqual(reply.MessageId, taken.OfType<StartFrame>().Single().MessageId);
         var redis = Connect().GetDatabase();
-        Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, await redis.StringGetAsync(RedisReplyKeys.Latest(start.ConversationId)));
+        Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, await redis.StringGetAsync(RedisKeys.LatestReply(start.ConversationId)));
     }
 
     [Fact]
@@ -217,13 +213,13 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
     {
         await using var chat = Harness("redis");
         var redis = Connect().GetDatabase();
-        var retention = new ReplyBrokerOptions().Retention;
+        var retention = new ReplyOptions().Retention;
         chat.Model.Say("one ", "two ");
         var (reply, asker) = chat.Send("Count.");
         await asker.NextAsync<StartFrame>();
         await asker.NextAsync<ChunkFrame>();
         await asker.NextAsync<ChunkFrame>();
-        var stream = RedisReplyKeys.Stream(reply.MessageId);
+        var stream = RedisKeys.ReplyStream(reply.MessageId);
         await WaitUntilAsync(async () => await redis.StreamLengthAsync(stream) >= 3);
 
         // Only the batch that creates the stream sets its time to live; the later ones keep it.
@@ -233,7 +229,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         var whileStreaming = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
         chat.Model.End();
         await asker.UntilEndAsync();
-        await WaitUntilAsync(async () => !await redis.KeyExistsAsync(RedisReplyKeys.Lease(reply.MessageId)));
+        await WaitUntilAsync(async () => !await redis.KeyExistsAsync(RedisKeys.ReplyProducer(reply.MessageId)));
         var ended = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
 
         Assert.True(whileStreaming > retention.TotalMilliseconds, $"While streaming the stream should expire after more than the retention, not in {whileStreaming} ms.");
@@ -264,13 +260,29 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         await using var chat = Harness("redis");
         // Claims the conversation for a next message inside its delivery of the end, before the reply's other
         // observers hear it: a claim sent on the shared connection ahead of the release would find it busy.
-        var quick = new ClaimAtEndObserver(chat.Broker);
+        var quick = new ClaimAtEndObserver(chat.Leases);
         chat.Coordinator.Begin(new ChatTurnRequest(ChatHarness.Owner, "One.", null, null, null), quick);
         chat.Model.Say("a");
         chat.Model.Finish();
         chat.Model.End();
 
-        Assert.Equal(ClaimResult.Claimed, await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token));
+        Assert.Equal(LeaseOutcome.Taken, (await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token)).Outcome);
+    }
+
+    [Fact]
+    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeOnAnotherInstance()
+    {
+        await using var producing = Harness("redis");
+        await using var other = Harness("redis");
+        // The next message goes to another instance, on another connection to Redis: nothing queues it behind the
+        // release, so the release must be done before the end goes out.
+        var quick = new ClaimAtEndObserver(other.Leases);
+        producing.Coordinator.Begin(new ChatTurnRequest(ChatHarness.Owner, "One.", null, null, null), quick);
+        producing.Model.Say("a");
+        producing.Model.Finish();
+        producing.Model.End();
+
+        Assert.Equal(LeaseOutcome.Taken, (await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token)).Outcome);
     }
 
     private ConnectionMultiplexer Connect()
@@ -290,22 +302,20 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         var redis = Connect();
         var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
         var broker = brokersRedis?.Invoke(redis) ?? redis;
-        return new ChatHarness(store, broker: _ => new RedisReplyBroker(broker, store, Options.Create(new ReplyBrokerOptions()), TimeProvider.System, NullLogger<RedisReplyBroker>.Instance));
+        return new ChatHarness(store, redis: broker);
     }
 
-    private sealed class ClaimAtEndObserver(IReplyBroker broker) : IReplyObserver
+    private sealed class ClaimAtEndObserver(IConversationLeases leases) : IReplyObserver
     {
-        private readonly TaskCompletionSource<Task<ClaimResult>> _claim = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Task<LeaseClaim>> _claim = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task<ClaimResult> Claim => _claim.Task.Unwrap();
+        public Task<LeaseClaim> Claim => _claim.Task.Unwrap();
 
         public bool TryDeliver(ServerFrame frame)
         {
             if (frame is EndFrame end)
             {
-                var next = new ChatTurn(ChatHarness.Owner, end.ConversationId, "Two.", null, null, DateTimeOffset.UtcNow);
-                var question = new ConversationMessage("m-two", MessageRoles.User, "Two.", DateTimeOffset.UtcNow);
-                _claim.TrySetResult(broker.ClaimAsync(next, question, CancellationToken.None));
+                _claim.TrySetResult(leases.TakeAsync(new LeaseRequest(ChatHarness.Owner, end.ConversationId, "m-two", IsNewConversation: false), CancellationToken.None));
             }
 
             return true;

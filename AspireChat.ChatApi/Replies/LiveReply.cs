@@ -2,7 +2,7 @@ using System.Diagnostics;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Replies;
 
 /// <summary>
 /// One assistant reply as it streams: numbers its chunks and hands every frame, in order, to
@@ -67,24 +67,6 @@ public sealed class LiveReply(string? replyTo)
         }
     }
 
-    /// <summary>
-    /// Adds the observer that stores the reply, before every other: it hears each frame before any connection does,
-    /// so what it does at the end (the Redis broker releases the conversation) is under way before a client that
-    /// heard the end can send its next message.
-    /// </summary>
-    public void AttachFirst(IReplyObserver observer)
-    {
-        lock (_lock)
-        {
-            if (_start is not null)
-            {
-                throw new InvalidOperationException("The storing observer is attached before the reply starts.");
-            }
-
-            _observers.Insert(0, observer);
-        }
-    }
-
     /// <summary>Adds an observer. A reply already under way is replayed to it first: the start, the chunks after <paramref name="afterSeq"/>, the end.</summary>
     public void Attach(IReplyObserver observer, long afterSeq = 0)
     {
@@ -107,7 +89,7 @@ public sealed class LiveReply(string? replyTo)
         {
             if (_observers.Remove(observer) && disconnected && _end is null)
             {
-                Activity?.AddEvent(new ActivityEvent(ChatTelemetry.Events.ClientDisconnected));
+                Activity?.AddEvent(new ActivityEvent(ReplyTelemetry.Events.ClientDisconnected));
             }
         }
     }

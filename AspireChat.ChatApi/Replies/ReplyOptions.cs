@@ -1,15 +1,16 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Replies;
 
 /// <summary>How replies are kept for resume and carried between instances. Section <c>Replies</c>.</summary>
-public sealed class ReplyBrokerOptions
+public sealed class ReplyOptions
 {
     public const string SectionName = "Replies";
 
     /// <summary>
-    /// A reply's claim on its conversation lives this long unless its producer renews it (every third
-    /// of it). When it lapses the producer counts as dead and the reply is ended as <c>interrupted</c>.
+    /// The conversation lease, and a reply's producer lease, live this long unless renewed (every third of it). When
+    /// they lapse the producer counts as dead: the conversation takes messages again, and the reply is ended as
+    /// <c>interrupted</c>.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.300", "00:10:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(6);

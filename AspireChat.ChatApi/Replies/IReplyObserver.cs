@@ -1,6 +1,6 @@
 using AspireChat.ChatApi.Protocol;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Replies;
 
 /// <summary>Something that watches a reply: a WebSocket connection or an event stream.</summary>
 public interface IReplyObserver

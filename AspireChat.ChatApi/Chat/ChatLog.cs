@@ -1,10 +1,10 @@
 namespace AspireChat.ChatApi.Chat;
 
-/// <summary>The chat feature's log lines (event ids 1000-1099).</summary>
+/// <summary>The chat turn's log lines (event ids 1000-1099).</summary>
 internal static partial class ChatLog
 {
     [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "The model failed in conversation {ConversationId}.")]
-    public static partial void ModelFailed(ILogger logger, Exception exception, string? conversationId);
+    public static partial void ModelFailed(ILogger logger, Exception exception, string conversationId);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "The conversation store is unavailable; a message was refused.")]
     public static partial void StoreUnavailable(ILogger logger, Exception exception);

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using static AspireChat.ChatApi.Conversations.RedisConversationKeys;
+using static AspireChat.ChatApi.Redis.RedisKeys;
+using Fields = AspireChat.ChatApi.Redis.RedisKeys.ConversationFields;
 
-namespace AspireChat.ChatApi.Conversations;
+namespace AspireChat.ChatApi.Conversations.Redis;
 
 /// <summary>
 /// Conversations in Redis: a hash of metadata, a list of message JSON and a per-owner sorted set
@@ -32,7 +33,7 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
     // not added again. StackExchange.Redis sends it by its SHA1 and sends the text again when Redis
     // answers NOSCRIPT (after a restart or SCRIPT FLUSH).
     private static readonly LuaScript AppendTurnScript = LuaScript.Prepare($$"""
-        if redis.call('HGET', @Conversation, '{{OwnerField}}') ~= @Owner then return 0 end
+        if redis.call('HGET', @Conversation, '{{Fields.Owner}}') ~= @Owner then return 0 end
         {{ReadIds}}
         if ids[@ReplyId] then return 2 end
         if ids[@UserId] then
@@ -41,7 +42,7 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
           redis.call('RPUSH', @Messages, @User, @Reply)
         end
         redis.call('LTRIM', @Messages, -tonumber(@MaxMessages), -1)
-        redis.call('HSET', @Conversation, '{{UpdatedAtField}}', @UpdatedAt, '{{LeafField}}', @ReplyId)
+        redis.call('HSET', @Conversation, '{{Fields.UpdatedAt}}', @UpdatedAt, '{{Fields.Leaf}}', @ReplyId)
         redis.call('PEXPIRE', @Conversation, @Ttl)
         redis.call('PEXPIRE', @Messages, @Ttl)
         redis.call('ZADD', @Index, @Score, @Id)
@@ -52,10 +53,10 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
 
     // Returns 0 when the conversation is not the owner's or has no such message, else 1.
     private static readonly LuaScript SetLeafScript = LuaScript.Prepare($$"""
-        if redis.call('HGET', @Conversation, '{{OwnerField}}') ~= @Owner then return 0 end
+        if redis.call('HGET', @Conversation, '{{Fields.Owner}}') ~= @Owner then return 0 end
         {{ReadIds}}
         if not ids[@Leaf] then return 0 end
-        redis.call('HSET', @Conversation, '{{LeafField}}', @Leaf)
+        redis.call('HSET', @Conversation, '{{Fields.Leaf}}', @Leaf)
         redis.call('PEXPIRE', @Conversation, @Ttl)
         redis.call('PEXPIRE', @Messages, @Ttl)
         return 1
@@ -63,23 +64,24 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
 
     // Returns 0 when the conversation is not the owner's, else 1.
     private static readonly LuaScript RenameScript = LuaScript.Prepare($$"""
-        if redis.call('HGET', @Conversation, '{{OwnerField}}') ~= @Owner then return 0 end
-        redis.call('HSET', @Conversation, '{{TitleField}}', @Title)
+        if redis.call('HGET', @Conversation, '{{Fields.Owner}}') ~= @Owner then return 0 end
+        redis.call('HSET', @Conversation, '{{Fields.Title}}', @Title)
         return 1
         """);
 
     private IDatabase Database => redis.GetDatabase();
 
-    public async Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken)
+    public async Task<ConversationSummary> CreateAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ownerId);
+        ArgumentNullException.ThrowIfNull(conversationId);
         ArgumentNullException.ThrowIfNull(title);
-        var id = ConversationIds.New();
+        var id = conversationId;
         var now = timeProvider.GetUtcNow();
         var stamp = Format(now);
         var ttl = options.Value.TimeToLive;
         var transaction = Database.CreateTransaction();
-        _ = transaction.HashSetAsync(Conversation(id), [new(OwnerField, ownerId), new(TitleField, title), new(CreatedAtField, stamp), new(UpdatedAtField, stamp)]);
+        _ = transaction.HashSetAsync(Conversation(id), [new(Fields.Owner, ownerId), new(Fields.Title, title), new(Fields.CreatedAt, stamp), new(Fields.UpdatedAt, stamp)]);
         _ = transaction.KeyExpireAsync(Conversation(id), ttl);
         UpdateIndex(transaction, ownerId, id, now, ttl);
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
@@ -89,10 +91,17 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
     public async Task<IReadOnlyList<ConversationSummary>> ListAsync(string ownerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ownerId);
-        var ids = await Database.SortedSetRangeByRankAsync(OwnerIndex(ownerId), order: Order.Descending).WaitAsync(cancellationToken);
+        var ids = await Database.SortedSetRangeByRankAsync(OwnerConversations(ownerId), order: Order.Descending).WaitAsync(cancellationToken);
         // One round trip's worth of waiting: the reads are pipelined on the multiplexer.
         var summaries = await Task.WhenAll(ids.Select(id => ReadSummaryAsync(ownerId, id!))).WaitAsync(cancellationToken);
         return [.. summaries.OfType<ConversationSummary>().OrderByDescending(s => s.UpdatedAt)];
+    }
+
+    public async Task<bool> ExistsAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ownerId);
+        ArgumentNullException.ThrowIfNull(conversationId);
+        return await Database.HashGetAsync(Conversation(conversationId), Fields.Owner).WaitAsync(cancellationToken) == ownerId;
     }
 
     public async Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
@@ -111,8 +120,8 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         }
 
         var messages = ReadMessages(await listing);
-        return new Conversation(conversationId, meta[TitleField], Parse(meta[CreatedAtField]), Parse(meta[UpdatedAtField]), messages,
-            ConversationTree.ActiveLeaf(messages, meta.GetValueOrDefault(LeafField)));
+        return new Conversation(conversationId, meta[Fields.Title], Parse(meta[Fields.CreatedAt]), Parse(meta[Fields.UpdatedAt]), messages,
+            ConversationTree.ActiveLeaf(messages, meta.GetValueOrDefault(Fields.Leaf)));
     }
 
     public async Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
@@ -126,7 +135,7 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         var result = await Database.ScriptEvaluateAsync(AppendTurnScript, new AppendTurn(
             Conversation(conversationId),
             Messages(conversationId),
-            OwnerIndex(ownerId),
+            OwnerConversations(ownerId),
             ownerId,
             userMessage.Id,
             assistantMessage.Id,
@@ -164,7 +173,7 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
     {
         ArgumentNullException.ThrowIfNull(ownerId);
         ArgumentNullException.ThrowIfNull(conversationId);
-        if (await Database.HashGetAsync(Conversation(conversationId), OwnerField).WaitAsync(cancellationToken) != ownerId)
+        if (!await ExistsAsync(ownerId, conversationId, cancellationToken))
         {
             return false;
         }
@@ -172,7 +181,7 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         // An append that runs after this finds no owner and reports not found; one that ran before is deleted with the rest.
         var transaction = Database.CreateTransaction();
         _ = transaction.KeyDeleteAsync([Conversation(conversationId), Messages(conversationId)]);
-        _ = transaction.SortedSetRemoveAsync(OwnerIndex(ownerId), conversationId);
+        _ = transaction.SortedSetRemoveAsync(OwnerConversations(ownerId), conversationId);
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
         return true;
     }
@@ -186,16 +195,16 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         var meta = (await reading).ToStringDictionary();
         // Expired (the index outlives nothing by more than its own TTL) or not the owner's.
         return IsOwnedBy(meta, ownerId)
-            ? new ConversationSummary(conversationId, meta[TitleField], Parse(meta[CreatedAtField]), Parse(meta[UpdatedAtField]), (int)await counting)
+            ? new ConversationSummary(conversationId, meta[Fields.Title], Parse(meta[Fields.CreatedAt]), Parse(meta[Fields.UpdatedAt]), (int)await counting)
             : null;
     }
 
     /// <summary>Moves the conversation to the top of the owner's index and forgets ids that have expired.</summary>
     private static void UpdateIndex(ITransaction transaction, string ownerId, string conversationId, DateTimeOffset now, TimeSpan ttl)
     {
-        _ = transaction.SortedSetAddAsync(OwnerIndex(ownerId), conversationId, now.ToUnixTimeMilliseconds());
-        _ = transaction.SortedSetRemoveRangeByScoreAsync(OwnerIndex(ownerId), double.NegativeInfinity, (now - ttl).ToUnixTimeMilliseconds(), Exclude.Stop);
-        _ = transaction.KeyExpireAsync(OwnerIndex(ownerId), ttl);
+        _ = transaction.SortedSetAddAsync(OwnerConversations(ownerId), conversationId, now.ToUnixTimeMilliseconds());
+        _ = transaction.SortedSetRemoveRangeByScoreAsync(OwnerConversations(ownerId), double.NegativeInfinity, (now - ttl).ToUnixTimeMilliseconds(), Exclude.Stop);
+        _ = transaction.KeyExpireAsync(OwnerConversations(ownerId), ttl);
     }
 
     /// <summary>
@@ -230,7 +239,7 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
     }
 
     private static bool IsOwnedBy(Dictionary<string, string> meta, string ownerId) =>
-        meta.TryGetValue(OwnerField, out var owner) && owner == ownerId;
+        meta.TryGetValue(Fields.Owner, out var owner) && owner == ownerId;
 
     private static string Format(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace AspireChat.ChatApi.Conversations;
+namespace AspireChat.ChatApi.Conversations.Redis;
 
 /// <summary>How a message is stored in Redis: one camelCase JSON object per list element.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

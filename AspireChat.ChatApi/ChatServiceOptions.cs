@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi;
 
 /// <summary>How ChatApi talks to clients. Section <c>Chat</c>.</summary>
 public sealed class ChatServiceOptions

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Redis;
 
 internal static class RedisFaults
 {

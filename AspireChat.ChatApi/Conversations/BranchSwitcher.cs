@@ -1,13 +1,13 @@
-using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Replies;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Conversations;
 
 /// <summary>
 /// A <c>switch</c>: moves a conversation's active leaf to the newest leaf under the message the
 /// client names (by id, or as the index-th child of a parent), and tells every tab watching it.
 /// </summary>
-public sealed class BranchSwitcher(IConversationStore store, IReplyBroker broker, ILogger<BranchSwitcher> logger)
+public sealed partial class BranchSwitcher(IConversationStore store, IReplyBroker broker, ILogger<BranchSwitcher> logger)
 {
     /// <summary>
     /// The <c>branch</c> frame for the caller, or the error. <paramref name="parentId"/> with
@@ -59,13 +59,16 @@ public sealed class BranchSwitcher(IConversationStore store, IReplyBroker broker
             }
 
             var branch = new BranchFrame(conversationId, leaf);
-            await broker.PublishBranchAsync(ownerId, branch, originId, cancellationToken);
+            await broker.PublishToWatchersAsync(conversationId, branch, originId, cancellationToken);
             return branch;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            ChatLog.StoreUnavailable(logger, exception);
+            LogStoreUnavailable(logger, exception);
             return new ErrorFrame(ErrorCodes.StoreUnavailable, "The conversation store is unavailable; the branch was not switched.") { ConversationId = conversationId };
         }
     }
+
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Warning, Message = "The conversation store is unavailable; a branch switch was refused.")]
+    private static partial void LogStoreUnavailable(ILogger logger, Exception exception);
 }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using AspireChat.ChatApi.Protocol;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Replies;
 
 /// <summary>
 /// A reply's span and the streaming metrics. Each model call under a reply has its own GenAI span
@@ -9,8 +10,9 @@ namespace AspireChat.ChatApi.Chat;
 /// <c>UseOpenTelemetry()</c>; the reply span holds what the model call does not see: the conversation, the
 /// time from the user's message to the first chunk, how the reply ended (stopped, cut off, saved or not).
 /// </summary>
-public static class ChatTelemetry
+public static class ReplyTelemetry
 {
+    /// <summary>The ActivitySource and Meter of AspireChat's own spans and metrics (ServiceDefaults listens to <c>AspireChat.*</c>).</summary>
     public const string SourceName = "AspireChat.Chat";
 
     /// <summary>The reply span's name.</summary>
@@ -45,6 +47,27 @@ public static class ChatTelemetry
         ActivityContext.TryParse(traceparent, null, out var parent);
         ActivityLink[]? links = connection != default && connection.SpanId != parent.SpanId ? [new ActivityLink(connection)] : null;
         return Source.StartActivity(ActivityKind.Internal, parent, links: links, name: ReplySpanName);
+    }
+
+    /// <summary>How the reply ended, as the client saw it (the model call's own span has its finish reason and token usage).</summary>
+    public static void RecordEnd(Activity? activity, string finishReason, Exception? error)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag(Attributes.FinishReason, finishReason);
+        if (finishReason == FinishReasons.Cancelled)
+        {
+            activity.AddEvent(new ActivityEvent(Events.Stop));
+        }
+
+        if (error is not null)
+        {
+            activity.SetTag("error.type", error.GetType().FullName);
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+        }
     }
 
     /// <summary>Span attribute names.</summary>

@@ -1,8 +1,9 @@
 using System.Threading.Channels;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Redis;
 using StackExchange.Redis;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Replies.Redis;
 
 /// <summary>
 /// One connection watching one conversation through Redis, with no blocking command (the multiplexer
@@ -17,7 +18,7 @@ namespace AspireChat.ChatApi.Chat;
 /// </summary>
 internal sealed class RedisReplyWatcher : IAsyncDisposable
 {
-    private readonly RedisReplyBroker _broker;
+    private readonly RedisReplyFinalizer _finalizer;
     private readonly IConnectionMultiplexer _multiplexer;
     private readonly IDatabase _redis;
     private readonly WatchRequest _request;
@@ -30,9 +31,9 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     private ChannelMessageQueue? _subscription;
     private Task _loop = Task.CompletedTask;
 
-    public RedisReplyWatcher(RedisReplyBroker broker, IConnectionMultiplexer multiplexer, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
+    public RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnectionMultiplexer multiplexer, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
     {
-        _broker = broker;
+        _finalizer = finalizer;
         _multiplexer = multiplexer;
         _redis = multiplexer.GetDatabase();
         _request = request;
@@ -45,7 +46,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // A queue of its own: messages in the order Redis sent them, handled one at a time.
-        _subscription = await _multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisReplyKeys.Channel(_request.ConversationId))).WaitAsync(cancellationToken);
+        _subscription = await _multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.ConversationChannel(_request.ConversationId))).WaitAsync(cancellationToken);
         _subscription.OnMessage(OnPublished);
         var caughtUp = false;
         try
@@ -100,7 +101,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
             await CatchUpAsync(messageId, _request.LastSeq, cancellationToken);
         }
 
-        if ((string?)await _redis.StringGetAsync(RedisReplyKeys.Active(_request.ConversationId)).WaitAsync(cancellationToken) is { } activeId)
+        if ((string?)await _redis.StringGetAsync(RedisKeys.ConversationLease(_request.ConversationId)).WaitAsync(cancellationToken) is { } activeId)
         {
             if (!_replies.ContainsKey(activeId))
             {
@@ -149,7 +150,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                         return;
                     }
                 }
-                catch (Exception exception) when (exception.IsRedisFault() && envelope.N > 0)
+                catch (Exception exception) when (exception.IsRedisFault() && envelope.FrameNumber > 0)
                 {
                     // The stream cannot be read right now (Redis is coming back): the next frame, or
                     // the lease check once the reply is quiet, reads it again.
@@ -178,22 +179,28 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     /// <summary>Delivers one published frame unless it was delivered already; false when the observer is gone.</summary>
     private async Task<bool> HandleAsync(ReplyEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (envelope.N == 0)
+        if (envelope.Origin == _request.OriginId)
         {
-            // A user message or a branch switch from another connection (tabs); its own sender already shows it.
-            return envelope.Origin == _request.OriginId || _observer.TryDeliver(envelope.Frame);
+            // This connection's own turn: it has the user message, and the reply reaches it directly.
+            return true;
+        }
+
+        if (envelope.FrameNumber == 0)
+        {
+            // A user message or a branch switch from another connection (tabs).
+            return _observer.TryDeliver(envelope.Frame);
         }
 
         var progress = _replies.GetValueOrDefault(envelope.MessageId);
-        var delivered = progress?.N ?? 0;
-        if (envelope.N <= delivered)
+        var delivered = progress?.FrameNumber ?? 0;
+        if (envelope.FrameNumber <= delivered)
         {
             return true;
         }
 
-        if (envelope.N == delivered + 1)
+        if (envelope.FrameNumber == delivered + 1)
         {
-            return Deliver(envelope.MessageId, envelope.N, envelope.Frame);
+            return Deliver(envelope.MessageId, envelope.FrameNumber, envelope.Frame);
         }
 
         // Frames are missing in between: the stream has them (all of them, for a reply not seen before).
@@ -208,10 +215,16 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     {
         var progress = _replies.GetValueOrDefault(messageId);
         // XRANGE key (0-n +: what follows the last frame delivered.
-        RedisValue? start = progress is null ? default(RedisValue?) : "(" + RedisReplyKeys.EntryId(progress.N);
-        var entries = await _redis.StreamRangeAsync(RedisReplyKeys.Stream(messageId), start).WaitAsync(cancellationToken);
+        RedisValue? start = progress is null ? default(RedisValue?) : "(" + RedisKeys.EntryId(progress.FrameNumber);
+        var entries = await _redis.StreamRangeAsync(RedisKeys.ReplyStream(messageId), start).WaitAsync(cancellationToken);
         foreach (var entry in entries.Select(RedisReplyFormat.Parse))
         {
+            if (entry.Origin is { } origin && origin == _request.OriginId)
+            {
+                // The first entry names the connection that asked for the reply: that is this one, which has it directly.
+                return true;
+            }
+
             if (withUserMessage && entry is { Frame: StartFrame started, UserMessage: { } user }
                 && !_observer.TryDeliver(new UserFrame(started.ConversationId, user.Id, messageId, user.Content) { ParentId = user.ParentId }))
             {
@@ -221,9 +234,9 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
             var skip = entry.Frame is ChunkFrame chunk && chunk.Seq <= afterSeq;
             if (skip)
             {
-                Track(messageId, entry.N);
+                Track(messageId, entry.FrameNumber);
             }
-            else if (!Deliver(messageId, entry.N, entry.Frame))
+            else if (!Deliver(messageId, entry.FrameNumber, entry.Frame))
             {
                 return false;
             }
@@ -232,21 +245,21 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         return true;
     }
 
-    private bool Deliver(string messageId, long n, ServerFrame frame)
+    private bool Deliver(string messageId, long frameNumber, ServerFrame frame)
     {
-        var progress = Track(messageId, n);
+        var progress = Track(messageId, frameNumber);
         progress.Ended |= frame is EndFrame;
         return _observer.TryDeliver(frame);
     }
 
-    private Progress Track(string messageId, long n)
+    private Progress Track(string messageId, long frameNumber)
     {
         if (!_replies.TryGetValue(messageId, out var progress))
         {
             _replies[messageId] = progress = new Progress();
         }
 
-        progress.N = n;
+        progress.FrameNumber = frameNumber;
         progress.LastHeard = _timeProvider.GetUtcNow();
         return progress;
     }
@@ -268,7 +281,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                     continue;
                 }
 
-                if (await _redis.KeyExistsAsync(RedisReplyKeys.Lease(messageId)).WaitAsync(cancellationToken))
+                if (await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(messageId)).WaitAsync(cancellationToken))
                 {
                     progress.LastHeard = _timeProvider.GetUtcNow();
                     continue;
@@ -281,7 +294,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                     continue;
                 }
 
-                if (await _broker.FinalizeIfUnfinishedAsync(messageId, cancellationToken) == RedisReplyBroker.Finalized.Missing)
+                if (await _finalizer.FinalizeIfUnfinishedAsync(messageId, cancellationToken) == FinalizeOutcome.NotInRedis)
                 {
                     // Nothing left in Redis (a restart without persistence): end it here so nobody waits forever.
                     Deliver(messageId, long.MaxValue, new EndFrame(_request.ConversationId, messageId, null, FinishReasons.Interrupted, null));
@@ -299,8 +312,8 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
 
     private sealed class Progress
     {
-        /// <summary>The last frame delivered (its entry number).</summary>
-        public long N { get; set; }
+        /// <summary>The number of the last frame delivered.</summary>
+        public long FrameNumber { get; set; }
 
         public bool Ended { get; set; }
 

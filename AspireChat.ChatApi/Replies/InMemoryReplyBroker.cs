@@ -1,55 +1,42 @@
+using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 using Microsoft.Extensions.Options;
 
-namespace AspireChat.ChatApi.Chat;
+namespace AspireChat.ChatApi.Replies;
 
 /// <summary>
 /// The broker of a single instance: replies live as <see cref="LiveReply"/> objects, kept for
-/// <see cref="ReplyBrokerOptions.Retention"/> after their end so a client can still resume them.
-/// The one-reply-per-conversation rule is the coordinator's; a stop is always local.
+/// <see cref="ReplyOptions.Retention"/> after their end so a client can still resume them. The reply streaming in a
+/// conversation now is the holder of its lease; a stop is always local.
 /// </summary>
-public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<ReplyBrokerOptions> options, TimeProvider timeProvider) : IReplyBroker
+public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConversationLeases leases, IOptions<ReplyOptions> options, TimeProvider timeProvider) : IReplyBroker
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _replies = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LiveReply> _active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Watcher>> _watchers = new(StringComparer.Ordinal);
 
-    public Task<ClaimResult> ClaimAsync(ChatTurn turn, ConversationMessage userMessage, CancellationToken cancellationToken)
+    public Task PublishAsync(ChatTurn turn, ConversationMessage userMessage)
     {
         ArgumentNullException.ThrowIfNull(turn);
         ArgumentNullException.ThrowIfNull(userMessage);
-        var conversationId = turn.ConversationId!;
+        var entry = new Entry(turn.OwnerId, turn.ConversationId, turn.OriginId, turn.Reply, userMessage);
         Watcher[] watchers;
         lock (_lock)
         {
-            _replies[turn.Reply.MessageId] = new Entry(turn.OwnerId, conversationId, turn.Reply, userMessage);
-            _active[conversationId] = turn.Reply;
-            watchers = _watchers.TryGetValue(conversationId, out var list) ? [.. list] : [];
+            _replies[turn.Reply.MessageId] = entry;
+            watchers = _watchers.TryGetValue(turn.ConversationId, out var list) ? [.. list] : [];
         }
 
-        var echo = new UserFrame(conversationId, userMessage.Id, turn.Reply.MessageId, userMessage.Content) { ParentId = userMessage.ParentId };
-        foreach (var watcher in watchers.Where(w => w.OwnerId == turn.OwnerId))
+        foreach (var watcher in watchers)
         {
-            if (watcher.OriginId != turn.OriginId)
-            {
-                watcher.Observer.TryDeliver(echo);
-            }
-
             // Before the reply starts, so the watcher gets all of it live.
-            watcher.Follow(turn.Reply, afterSeq: 0);
+            watcher.Follow(entry, afterSeq: 0);
         }
 
-        return Task.FromResult(ClaimResult.Claimed);
-    }
-
-    public Task Publish(ChatTurn turn, ConversationMessage userMessage)
-    {
-        ArgumentNullException.ThrowIfNull(turn);
-        var ended = new EndObserver(turn.Reply);
+        var ended = new EndObserver();
         turn.Reply.Attach(ended);
-        return ended.Ended.ContinueWith(_ => Forget(turn.ConversationId!, turn.Reply), TaskScheduler.Default);
+        return ended.Ended.ContinueWith(_ => Forget(turn.Reply), TaskScheduler.Default);
     }
 
     public async Task<(IAsyncDisposable? Watch, ErrorFrame? Error)> WatchAsync(WatchRequest request, IReplyObserver observer, CancellationToken cancellationToken)
@@ -59,31 +46,28 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         Entry? resumed = null;
         if (request.MessageId is { } messageId)
         {
-            Entry? entry;
             lock (_lock)
             {
-                _replies.TryGetValue(messageId, out entry);
+                resumed = _replies.GetValueOrDefault(messageId);
             }
 
-            if (entry is null || entry.OwnerId != request.OwnerId || entry.ConversationId != request.ConversationId)
+            if (resumed is null || resumed.OwnerId != request.OwnerId || resumed.ConversationId != request.ConversationId)
             {
                 return (null, notFound);
             }
 
-            if (request.LastSeq > entry.Reply.Seq)
+            if (request.LastSeq > resumed.Reply.Seq)
             {
-                return (null, InvalidSeq(request, entry.Reply.Seq));
+                return (null, InvalidSeq(request, resumed.Reply.Seq));
             }
-
-            resumed = entry;
         }
         else if (await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
         {
             return (null, notFound);
         }
 
-        var watcher = new Watcher(this, request.OwnerId, request.ConversationId, request.OriginId, observer);
-        Entry? active;
+        var watcher = new Watcher(this, request.ConversationId, request.OriginId, observer);
+        Entry? streaming;
         lock (_lock)
         {
             if (!_watchers.TryGetValue(request.ConversationId, out var list))
@@ -92,19 +76,18 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
             }
 
             list.Add(watcher);
-            active = _active.TryGetValue(request.ConversationId, out var reply) ? _replies.GetValueOrDefault(reply.MessageId) : null;
+            streaming = leases.Holder(request.ConversationId) is { } holder ? _replies.GetValueOrDefault(holder) : null;
         }
 
         if (resumed is not null)
         {
-            watcher.Follow(resumed.Reply, request.LastSeq);
+            watcher.Follow(resumed, request.LastSeq, withUserMessage: false);
         }
 
-        if (active is not null && active != resumed)
+        if (streaming is not null && streaming != resumed)
         {
             // From its start, with the message it answers: history holds neither until the reply ends.
-            observer.TryDeliver(new UserFrame(active.ConversationId, active.UserMessage.Id, active.Reply.MessageId, active.UserMessage.Content) { ParentId = active.UserMessage.ParentId });
-            watcher.Follow(active.Reply, afterSeq: 0);
+            watcher.Follow(streaming, afterSeq: 0);
         }
 
         return (watcher, null);
@@ -113,43 +96,33 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
     // A producer here dies only with the process, and every reply it held in memory with it.
     public Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) => Task.FromResult(false);
 
-    public Task PublishBranchAsync(string ownerId, BranchFrame branch, string? originId, CancellationToken cancellationToken)
+    public Task PublishToWatchersAsync(string conversationId, ServerFrame frame, string? originId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(branch);
         Watcher[] watchers;
         lock (_lock)
         {
-            watchers = _watchers.TryGetValue(branch.ConversationId, out var list) ? [.. list] : [];
+            watchers = _watchers.TryGetValue(conversationId, out var list) ? [.. list] : [];
         }
 
-        foreach (var watcher in watchers.Where(w => w.OwnerId == ownerId && w.OriginId != originId))
+        foreach (var watcher in watchers.Where(w => w.OriginId != originId))
         {
-            watcher.Observer.TryDeliver(branch);
+            watcher.Observer.TryDeliver(frame);
         }
 
         return Task.CompletedTask;
     }
 
+    // One instance: the coordinator stops its own replies, and nothing arrives from elsewhere.
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void OnStopRequested(Action<string, string> stop)
     {
-        // One instance: the coordinator stops its own replies; nothing arrives from elsewhere.
     }
 
     internal static ErrorFrame InvalidSeq(WatchRequest request, long seq) =>
         new(ErrorCodes.InvalidSeq, $"\"lastSeq\" {request.LastSeq} is past the reply's last chunk ({seq}).") { ConversationId = request.ConversationId, MessageId = request.MessageId };
 
-    private void Forget(string conversationId, LiveReply reply)
-    {
-        lock (_lock)
-        {
-            if (_active.GetValueOrDefault(conversationId) == reply)
-            {
-                _active.Remove(conversationId);
-            }
-        }
-
+    private void Forget(LiveReply reply) =>
         _ = Task.Delay(options.Value.Retention, timeProvider).ContinueWith(_ =>
         {
             lock (_lock)
@@ -157,7 +130,6 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
                 _replies.Remove(reply.MessageId);
             }
         }, TaskScheduler.Default);
-    }
 
     private void Remove(Watcher watcher)
     {
@@ -170,14 +142,12 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
         }
     }
 
-    private sealed record Entry(string OwnerId, string ConversationId, LiveReply Reply, ConversationMessage UserMessage);
+    private sealed record Entry(string OwnerId, string ConversationId, string? OriginId, LiveReply Reply, ConversationMessage UserMessage);
 
-    /// <summary>One connection watching one conversation; it follows each reply there.</summary>
-    private sealed class Watcher(InMemoryReplyBroker broker, string ownerId, string conversationId, string originId, IReplyObserver observer) : IAsyncDisposable
+    /// <summary>One connection watching one conversation; it follows each reply there but its own connection's.</summary>
+    private sealed class Watcher(InMemoryReplyBroker broker, string conversationId, string originId, IReplyObserver observer) : IAsyncDisposable
     {
         private readonly List<LiveReply> _following = [];
-
-        public string OwnerId { get; } = ownerId;
 
         public string ConversationId { get; } = conversationId;
 
@@ -185,16 +155,28 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
 
         public IReplyObserver Observer { get; } = observer;
 
-        public void Follow(LiveReply reply, long afterSeq)
+        public void Follow(Entry entry, long afterSeq, bool withUserMessage = true)
         {
+            if (entry.OriginId == OriginId)
+            {
+                // The connection asked for this reply: it is attached to it already.
+                return;
+            }
+
             lock (_following)
             {
                 // Ended replies have let their observers go; only live ones need detaching later.
                 _following.RemoveAll(r => r.HasEnded);
-                _following.Add(reply);
+                _following.Add(entry.Reply);
             }
 
-            reply.Attach(Observer, afterSeq);
+            var user = entry.UserMessage;
+            if (withUserMessage)
+            {
+                Observer.TryDeliver(new UserFrame(entry.ConversationId, user.Id, entry.Reply.MessageId, user.Content) { ParentId = user.ParentId });
+            }
+
+            entry.Reply.Attach(Observer, afterSeq);
         }
 
         public ValueTask DisposeAsync()
@@ -215,7 +197,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
     }
 
     /// <summary>Completes when the reply ends (or is refused).</summary>
-    private sealed class EndObserver(LiveReply reply) : IReplyObserver
+    private sealed class EndObserver : IReplyObserver
     {
         private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -223,7 +205,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
 
         public bool TryDeliver(ServerFrame frame)
         {
-            if (frame is EndFrame || (frame is ErrorFrame && reply.ConversationId is null))
+            if (frame is EndFrame || (frame is ErrorFrame { MessageId: null }))
             {
                 _ended.TrySetResult();
             }
