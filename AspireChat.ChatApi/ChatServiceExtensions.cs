@@ -80,6 +80,8 @@ public static class ChatServiceExtensions
     /// <summary>The chat's endpoints: the WebSocket, the event-stream fallback, the conversations API.</summary>
     public static WebApplication MapChatApi(this WebApplication app)
     {
+        // Before the WebSocket middleware, which takes the upgrade feature as it finds it.
+        app.UseInvalidUtf8CloseReason();
         app.UseWebSockets();
         app.UseRateLimiter();
 

@@ -59,7 +59,7 @@ internal sealed class ChatSocketAcceptor(
             ReplyTelemetry.OpenConnections.Add(1);
             try
             {
-                using var connection = new ChatSocketConnection(socket, settings, logger, coordinator.Drained);
+                using var connection = new ChatSocketConnection(socket, settings, logger, coordinator.Drained, context.RequestAborted);
                 await connection.RunAsync(new ClientFrameDispatcher(owner.Id, connection, coordinator, broker, switcher, store, settings, timeProvider, logger));
             }
             finally

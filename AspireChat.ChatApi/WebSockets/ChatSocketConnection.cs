@@ -21,6 +21,7 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
     private readonly CancellationTokenRegistration _serverClosing;
+    private readonly CancellationToken _peerGone;
     private readonly ReplySendSpans _spans = new();
 
     // The outgoing queue and its send loop are made by the first frame to send (or by the server's close), on
@@ -33,9 +34,11 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private volatile bool _tooSlow;
     private volatile bool _closedByServer;
 
-    public ChatSocketConnection(WebSocket socket, ChatServiceOptions options, ILogger logger, CancellationToken stopping)
+    /// <summary>A connection over <paramref name="socket"/>; <paramref name="stopping"/> closes it from the server, <paramref name="peerGone"/> is the request's <c>RequestAborted</c>.</summary>
+    public ChatSocketConnection(WebSocket socket, ChatServiceOptions options, ILogger logger, CancellationToken stopping, CancellationToken peerGone = default)
     {
         _socket = socket;
+        _peerGone = peerGone;
         _options = options;
         _logger = logger;
         // Cancelling a receive aborts a WebSocket, so a server-side close goes out through the
@@ -52,10 +55,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     private enum Ending
     {
         ClientClosed,
-
-        /// <summary>The socket closed itself for a protocol error (invalid UTF-8: 1007); the client is answering the close.</summary>
-        ClosedForProtocolError,
-
         Failed,
         Aborted,
     }
@@ -69,17 +68,18 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         await dispatcher.DisposeAsync();
 
         var sending = EndSending();
-        if (ending is Ending.Failed or Ending.Aborted)
+        if (ending == Ending.Aborted)
         {
-            // Nothing more can be written to a peer that is gone or does not read.
+            // Nothing more can be written to a peer that does not read.
             _socket.Abort();
         }
 
         await sending;
-        if (ending == Ending.ClosedForProtocolError)
+        if (ending == Ending.Failed)
         {
-            // The close frame is out; let the client's answer arrive rather than reset the connection under it.
-            await AwaitCloseAsync();
+            // The socket may have sent a close frame of its own just before it failed (1007 for a text frame that is not
+            // UTF-8): the connection stays up until the client hangs up, or a moment, so a reset does not cut that frame.
+            await Task.Delay(s_closeHandshakeTimeout, _peerGone).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await CloseOutputAsync(WebSocketCloseStatus.NormalClosure);
@@ -194,33 +194,13 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
         {
             return Ending.Aborted;
         }
-        catch (WebSocketException exception) when (_socket.State == WebSocketState.CloseSent && _socket.CloseStatus is null)
+        catch (WebSocketException exception)
         {
-            // The socket refused what the client sent (a text frame that is not UTF-8) and sent its close itself.
-            LogProtocolError(_logger, exception);
-            return Ending.ClosedForProtocolError;
-        }
-        catch (WebSocketException)
-        {
-            // The peer vanished (reset, keep-alive timeout): nothing to answer.
+            // The peer vanished (reset, keep-alive timeout), or sent what the protocol forbids (a text frame that is not
+            // UTF-8), and the socket has closed itself. Not aborted here: an abort would cut the close frame the socket
+            // may have just sent, still on its way out.
+            LogReceiveFailed(_logger, exception);
             return Ending.Failed;
-        }
-    }
-
-    /// <summary>Reads until the client's close arrives, or a little while: after a protocol error nothing else it sends matters.</summary>
-    private async Task AwaitCloseAsync()
-    {
-        using var timeout = new CancellationTokenSource(s_closeHandshakeTimeout);
-        var buffer = new byte[256];
-        try
-        {
-            while ((await _socket.ReceiveAsync(buffer, timeout.Token)).MessageType != WebSocketMessageType.Close)
-            {
-            }
-        }
-        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
-        {
-            // Gone, or silent: the connection ends either way.
         }
     }
 
@@ -276,6 +256,6 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "A client stopped reading its WebSocket; closing it.")]
     private static partial void LogSlowClient(ILogger logger);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "A client sent what the WebSocket protocol forbids; the socket closed it.")]
-    private static partial void LogProtocolError(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "A WebSocket ended without a close handshake.")]
+    private static partial void LogReceiveFailed(ILogger logger, Exception exception);
 }

@@ -45,7 +45,6 @@ internal sealed class RedisConversationLeases(
                 return new LeaseClaim(LeaseOutcome.NotFound);
         }
 
-        var lease = new Lease(this, leaseKey, request.MessageId);
         try
         {
             // The conversation's previous reply: if its producer died, it is ended and saved before this turn reads history.
@@ -53,15 +52,15 @@ internal sealed class RedisConversationLeases(
             {
                 await finalizer.FinalizeIfUnfinishedAsync(previous, cancellationToken);
             }
-
-            return new LeaseClaim(LeaseOutcome.Taken, lease);
         }
         catch
         {
-            // The message is refused: the conversation must not stay busy until the lease lapses.
-            await lease.ReleaseAsync();
+            // Taking it failed half-way and the message is refused: the conversation must not stay busy until the key lapses.
+            await ((Task)_redis.ScriptEvaluateAsync(RedisReplyScripts.ReleaseLease, new LeaseParameters(leaseKey, request.MessageId))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
+
+        return new LeaseClaim(LeaseOutcome.Taken, new Lease(this, leaseKey, request.MessageId));
     }
 
     [SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "Released exactly once by its holder (ReplyCoordinator), which disposes the renewal's cancellation.")]

@@ -16,37 +16,22 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// finalized as <c>interrupted</c>. Redis going away during the catch-up does not end the watch: the
 /// catch-up is finished once Redis answers.
 /// </summary>
-internal sealed class RedisReplyWatcher : IAsyncDisposable
+internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnectionMultiplexer multiplexer, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
+    : IAsyncDisposable
 {
-    private readonly RedisReplyFinalizer _finalizer;
-    private readonly IConnectionMultiplexer _multiplexer;
-    private readonly IDatabase _redis;
-    private readonly WatchRequest _request;
-    private readonly IReplyObserver _observer;
-    private readonly TimeSpan _checkEvery;
-    private readonly TimeProvider _timeProvider;
+    private readonly IDatabase _redis = multiplexer.GetDatabase();
+    private readonly TimeSpan _checkEvery = lease / 2;
     private readonly Channel<ReplyEnvelope> _inbox = Channel.CreateUnbounded<ReplyEnvelope>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, Progress> _replies = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
     private ChannelMessageQueue? _subscription;
     private Task _loop = Task.CompletedTask;
 
-    public RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnectionMultiplexer multiplexer, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
-    {
-        _finalizer = finalizer;
-        _multiplexer = multiplexer;
-        _redis = multiplexer.GetDatabase();
-        _request = request;
-        _observer = observer;
-        _checkEvery = lease / 2;
-        _timeProvider = timeProvider;
-    }
-
     /// <summary>Subscribes, catches up, and starts following the conversation live.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // A queue of its own: messages in the order Redis sent them, handled one at a time.
-        _subscription = await _multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.ConversationChannel(_request.ConversationId))).WaitAsync(cancellationToken);
+        _subscription = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.ConversationChannel(request.ConversationId))).WaitAsync(cancellationToken);
         _subscription.OnMessage(OnPublished);
         var caughtUp = false;
         try
@@ -96,17 +81,15 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     private async Task CatchUpOnStartAsync(CancellationToken cancellationToken)
     {
         // Safe to repeat: a catch-up goes on from the last frame it delivered.
-        if (_request.MessageId is { } messageId)
+        if (request.MessageId is { } messageId)
         {
-            await CatchUpAsync(messageId, _request.LastSeq, cancellationToken);
+            await CatchUpAsync(messageId, request.LastSeq, cancellationToken);
         }
 
-        if ((string?)await _redis.StringGetAsync(RedisKeys.ConversationLease(_request.ConversationId)).WaitAsync(cancellationToken) is { } activeId)
+        if ((string?)await _redis.StringGetAsync(RedisKeys.ConversationLease(request.ConversationId)).WaitAsync(cancellationToken) is { } activeId
+            && !_replies.ContainsKey(activeId))
         {
-            if (!_replies.ContainsKey(activeId))
-            {
-                await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
-            }
+            await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
         }
     }
 
@@ -116,7 +99,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         {
             for (var wait = TimeSpan.FromMilliseconds(100); !caughtUp; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, _checkEvery.Ticks)))
             {
-                await Task.Delay(wait, _timeProvider, cancellationToken);
+                await Task.Delay(wait, timeProvider, cancellationToken);
                 try
                 {
                     await CatchUpOnStartAsync(cancellationToken);
@@ -160,17 +143,13 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                     }
                 }
 
-                if (_replies.Values.Any(p => !p.Ended && _timeProvider.GetUtcNow() - p.LastHeard > _checkEvery))
+                if (_replies.Values.Any(p => !p.Ended && timeProvider.GetUtcNow() - p.LastHeard > _checkEvery))
                 {
                     await CheckLeasesAsync(cancellationToken);
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Disposed.
-        }
-        catch (ChannelClosedException)
+        catch (Exception exception) when (exception is ChannelClosedException || (exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             // Disposed.
         }
@@ -179,7 +158,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     /// <summary>Delivers one published frame unless it was delivered already; false when the observer is gone.</summary>
     private async Task<bool> HandleAsync(ReplyEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (envelope.Origin == _request.OriginId)
+        if (envelope.Origin == request.OriginId)
         {
             // This connection's own turn: it has the user message, and the reply reaches it directly.
             return true;
@@ -188,7 +167,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         if (envelope.FrameNumber == 0)
         {
             // A user message or a branch switch from another connection (tabs).
-            return _observer.TryDeliver(envelope.Frame);
+            return observer.TryDeliver(envelope.Frame);
         }
 
         var progress = _replies.GetValueOrDefault(envelope.MessageId);
@@ -219,14 +198,14 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         var entries = await _redis.StreamRangeAsync(RedisKeys.ReplyStream(messageId), start).WaitAsync(cancellationToken);
         foreach (var entry in entries.Select(RedisReplyFormat.Parse))
         {
-            if (entry.Origin is { } origin && origin == _request.OriginId)
+            if (entry.Origin is { } origin && origin == request.OriginId)
             {
                 // The first entry names the connection that asked for the reply: that is this one, which has it directly.
                 return true;
             }
 
             if (withUserMessage && entry is { Frame: StartFrame started, UserMessage: { } user }
-                && !_observer.TryDeliver(new UserFrame(started.ConversationId, user.Id, messageId, user.Content) { ParentId = user.ParentId }))
+                && !observer.TryDeliver(new UserFrame(started.ConversationId, user.Id, messageId, user.Content) { ParentId = user.ParentId }))
             {
                 return false;
             }
@@ -249,7 +228,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
     {
         var progress = Track(messageId, frameNumber);
         progress.Ended |= frame is EndFrame;
-        return _observer.TryDeliver(frame);
+        return observer.TryDeliver(frame);
     }
 
     private Progress Track(string messageId, long frameNumber)
@@ -260,7 +239,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         }
 
         progress.FrameNumber = frameNumber;
-        progress.LastHeard = _timeProvider.GetUtcNow();
+        progress.LastHeard = timeProvider.GetUtcNow();
         return progress;
     }
 
@@ -283,7 +262,7 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
 
                 if (await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(messageId)).WaitAsync(cancellationToken))
                 {
-                    progress.LastHeard = _timeProvider.GetUtcNow();
+                    progress.LastHeard = timeProvider.GetUtcNow();
                     continue;
                 }
 
@@ -294,10 +273,10 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
                     continue;
                 }
 
-                if (await _finalizer.FinalizeIfUnfinishedAsync(messageId, cancellationToken) == FinalizeOutcome.NotInRedis)
+                if (await finalizer.FinalizeIfUnfinishedAsync(messageId, cancellationToken) == FinalizeOutcome.NotInRedis)
                 {
                     // Nothing left in Redis (a restart without persistence): end it here so nobody waits forever.
-                    Deliver(messageId, long.MaxValue, new EndFrame(_request.ConversationId, messageId, null, FinishReasons.Interrupted, null));
+                    Deliver(messageId, long.MaxValue, new EndFrame(request.ConversationId, messageId, null, FinishReasons.Interrupted, null));
                     continue;
                 }
 
@@ -310,13 +289,11 @@ internal sealed class RedisReplyWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>A reply followed: the number of its last frame delivered, whether that was its end, when it was last heard of.</summary>
     private sealed class Progress
     {
-        /// <summary>The number of the last frame delivered.</summary>
         public long FrameNumber { get; set; }
-
         public bool Ended { get; set; }
-
         public DateTimeOffset LastHeard { get; set; }
     }
 }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace AspireChat.Tests.Unit.Chat;
 
-public sealed class StreamingChatNodeTests
+public sealed class ChatTurnFlowTests
 {
     [Fact]
     public async Task EachChunkReachesTheClientBeforeTheModelProducesTheNext()
