@@ -63,37 +63,47 @@ internal sealed class RedisConversationLeases(
         return new LeaseClaim(LeaseOutcome.Taken, new Lease(this, leaseKey, request.MessageId));
     }
 
-    [SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "Released exactly once by its holder (ReplyCoordinator), which disposes the renewal's cancellation.")]
+    /// <summary>
+    /// A lease held here. Its renewals and its release go out on the multiplexer's one connection in the order they are
+    /// sent, and <see cref="_gate"/> orders the sending: no renewal (which takes a vanished key back) can follow the
+    /// release there. The release does not wait for the renewal loop to wind down.
+    /// </summary>
+    [SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "The renewal loop disposes it as it ends, which it does once the lease is released.")]
     private sealed class Lease : ConversationLease
     {
         private readonly RedisConversationLeases _leases;
         private readonly LeaseParameters _parameters;
         private readonly CancellationTokenSource _released = new();
-        private readonly Task _renewing;
-        private int _releasing;
+        private readonly Lock _gate = new();
+        private bool _releasing;
 
         public Lease(RedisConversationLeases leases, RedisKey key, string messageId)
         {
             _leases = leases;
             _parameters = new LeaseParameters(key, messageId, (long)leases._options.Lease.TotalMilliseconds);
-            _renewing = RenewAsync(_released.Token);
+            _ = RenewAsync();
         }
 
         public override async Task ReleaseAsync()
         {
-            if (Interlocked.Exchange(ref _releasing, 1) == 1)
+            Task<RedisResult> releasing;
+            lock (_gate)
             {
-                return;
+                if (_releasing)
+                {
+                    return;
+                }
+
+                _releasing = true;
+                releasing = _leases._redis.ScriptEvaluateAsync(RedisReplyScripts.ReleaseLease, _parameters);
             }
 
-            await _released.CancelAsync();
-            await _renewing;
-            _released.Dispose();
+            _released.Cancel();
             try
             {
                 // Bounded: with Redis away the release would wait the multiplexer's whole timeout, and hold up the
                 // reply's end for nothing, since the lease lapses by itself.
-                await _leases._redis.ScriptEvaluateAsync(RedisReplyScripts.ReleaseLease, _parameters).WaitAsync(_leases._options.Lease / 3, _leases._timeProvider);
+                await releasing.WaitAsync(_leases._options.Lease / 3, _leases._timeProvider);
             }
             catch (Exception exception) when (exception.IsRedisFault() || exception is TimeoutException)
             {
@@ -101,22 +111,29 @@ internal sealed class RedisConversationLeases(
             }
         }
 
-        private async Task RenewAsync(CancellationToken cancellationToken)
+        private async Task RenewAsync()
         {
+            using var released = _released;
             var period = _leases._options.Lease / 3;
             while (true)
             {
                 // Cancelled at every reply's end: awaited without throwing, since a TaskCanceledException per reply
                 // showed in the benchmark's counters.
-                await Task.Delay(period, _leases._timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                if (cancellationToken.IsCancellationRequested)
+                await Task.Delay(period, _leases._timeProvider, released.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                Task<RedisResult> renewing;
+                lock (_gate)
                 {
-                    return;
+                    if (_releasing)
+                    {
+                        return;
+                    }
+
+                    renewing = _leases._redis.ScriptEvaluateAsync(RedisReplyScripts.RenewLease, _parameters);
                 }
 
                 try
                 {
-                    if ((long)await _leases._redis.ScriptEvaluateAsync(RedisReplyScripts.RenewLease, _parameters) == 0)
+                    if ((long)await renewing == 0)
                     {
                         ReplyLog.LeaseLost(_leases._logger, _parameters.MessageId);
                     }
