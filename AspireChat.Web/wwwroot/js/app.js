@@ -5,8 +5,10 @@ import { Conversation } from './conversation.js';
 import { createClientId, createTraceparent } from './ids.js';
 import { MessageView } from './message-view.js';
 import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame } from './protocol.js';
+import { ReplyTraces } from './reply-traces.js';
 import { ScrollFollower } from './scroll-follow.js';
 import { renderSidebar } from './sidebar.js';
+import { startTelemetry } from './telemetry.js';
 
 /** @typedef {import('./conversation.js').ChatMessage} ChatMessage */
 
@@ -40,6 +42,9 @@ const ui = {
 
 const socket = new ChatSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 const follower = new ScrollFollower(ui.scroller, ui.jump);
+// Each message sent is a span, from the key press to its reply's end on screen (off unless Web relays spans).
+const telemetry = startTelemetry();
+const traces = new ReplyTraces({ finished: telemetry.finished });
 
 let conversation = new Conversation();
 /** @type {Map<string, MessageView>} */
@@ -72,10 +77,21 @@ function viewFor(message) {
   let view = views.get(message.id);
   if (!view) {
     view = new MessageView(message, messageActions);
-    view.onRendered = () => follower.contentChanged();
+    view.onRendered = () => {
+      follower.contentChanged();
+      shown(view.message);
+    };
     views.set(message.id, view);
   }
   return view;
+}
+
+/**
+ * A message was drawn (its content, its end): what follows a reply on screen hears of it.
+ * @param {ChatMessage} message
+ */
+function shown(message) {
+  traces.shown(message);
 }
 
 /**
@@ -89,6 +105,7 @@ function renderConversation({ follow = true } = {}) {
   ui.log.replaceChildren(...path.map((m) => {
     const view = viewFor(m);
     view.render();
+    shown(m);
     return view.element;
   }));
   if (follow) {
@@ -183,6 +200,8 @@ async function openConversation(id, { push = false, keep = [] } = {}) {
   watch();
   setUrl(conversation.id, push);
   renderConversation();
+  // What is not on screen now will not end here: its span ends as it is.
+  traces.abandon('abandoned');
   renderSidebar(ui.list, summaries, conversation.id, sidebarActions);
   ui.input.focus();
 }
@@ -212,9 +231,12 @@ function setUrl(id, push) {
 /** @param {string} text */
 function send(text) {
   const id = createClientId();
+  const traceparent = createTraceparent();
+  traces.begin('message', id, traceparent);
   const message = conversation.addUserMessage(id, text);
-  const sent = socket.send(messageFrame({ content: text, conversationId: conversation.id, id, traceparent: createTraceparent() }));
+  const sent = socket.send(messageFrame({ content: text, conversationId: conversation.id, id, traceparent }));
   if (!sent) {
+    traces.notSent(id);
     conversation.fail(message, 'offline', 'Not sent: the connection is down. It will be back shortly.');
   }
   follower.following = true;
@@ -254,8 +276,11 @@ function regenerate(message) {
     return;
   }
   const id = createClientId();
+  const traceparent = createTraceparent();
+  traces.begin('regenerate', id, traceparent);
   conversation.awaiting = id;
-  if (!socket.send(regenerateFrame({ conversationId: conversation.id, messageId: message.id, id, traceparent: createTraceparent() }))) {
+  if (!socket.send(regenerateFrame({ conversationId: conversation.id, messageId: message.id, id, traceparent }))) {
+    traces.notSent(id);
     conversation.awaiting = null;
     showNotice('Not sent: the connection is down. It will be back shortly.');
   }
@@ -273,8 +298,11 @@ function edit(message, content) {
     return;
   }
   const id = createClientId();
+  const traceparent = createTraceparent();
+  traces.begin('edit', id, traceparent);
   const edited = conversation.addUserMessage(id, content, conversation.parentOf(message));
-  if (!socket.send(editFrame({ conversationId: conversation.id, messageId: message.id, content, id, traceparent: createTraceparent() }))) {
+  if (!socket.send(editFrame({ conversationId: conversation.id, messageId: message.id, content, id, traceparent }))) {
+    traces.notSent(id);
     conversation.fail(edited, 'offline', 'Not sent: the connection is down. It will be back shortly.');
   }
   follower.following = true;
@@ -343,6 +371,7 @@ function closeSidebar() {
 socket.addEventListener('frame', (event) => {
   const frame = /** @type {CustomEvent<import('./protocol.js').ServerFrame>} */ (event).detail;
   const wasNew = conversation.id === null;
+  traces.frame(frame);
   const changed = conversation.apply(frame);
   if (changed.length > 0) {
     renderChanged(changed);
@@ -375,6 +404,7 @@ socket.addEventListener('frame', (event) => {
 
 socket.addEventListener('close', () => {
   stopWhenStarted = false;
+  traces.disconnected();
   renderChanged(conversation.interrupt());
 });
 
@@ -385,9 +415,11 @@ socket.addEventListener('open', async (event) => {
     return;
   }
   showNotice('');
+  traces.reconnected();
   const cut = conversation.cutOff;
   if (conversation.id && cut) {
     // The reply went on without us: ask for the rest of it, after the last chunk shown.
+    traces.resumed(cut.id, cut.seq);
     renderChanged(conversation.resume(cut));
     socket.send(resumeFrame(conversation.id, { messageId: cut.id, lastSeq: cut.seq }));
     void refreshSidebar();
@@ -481,6 +513,11 @@ document.addEventListener('keydown', (event) => {
 });
 window.addEventListener('popstate', () => openConversation(new URLSearchParams(location.search).get('c')));
 window.addEventListener('online', () => socket.connect());
+window.addEventListener('pagehide', () => {
+  // The export is a keepalive request: it outlives the page.
+  traces.abandon('page_closed');
+  telemetry.flush();
+});
 
 // ---- Start -----------------------------------------------------------------
 
