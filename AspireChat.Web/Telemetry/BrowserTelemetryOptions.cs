@@ -49,7 +49,7 @@ public sealed class BrowserTelemetryOptions
     public bool Enabled => Endpoint is not null;
 
     /// <summary>Where traces go: the endpoint with <c>v1/traces</c> after its path.</summary>
-    public Uri TracesUri => new(new Uri(Endpoint!.ToString().TrimEnd('/') + "/"), "v1/traces");
+    public Uri TracesUri() => new(new Uri(Endpoint!.ToString().TrimEnd('/') + "/"), "v1/traces");
 
     /// <summary><see cref="Headers"/> as pairs: entries without a key or '=' are skipped.</summary>
     public IEnumerable<KeyValuePair<string, string>> ParsedHeaders()
