@@ -79,9 +79,10 @@ public sealed class BrowserSpanTests(BrowserFixture browser, TracedChatSite trac
             Assert.True((long)page.Attribute("aspirechat.reply.chunks")! > 1, $"{page} counted {page.Attribute("aspirechat.reply.chunks")} chunks");
             Assert.Equal(reply.Attribute("gen_ai.conversation.id"), page.Attribute("gen_ai.conversation.id"));
 
-            // From the key press to the end on screen: it starts before the reply and ends after it.
-            Assert.True(page.StartUnixNano <= reply.StartUnixNano && page.EndUnixNano >= reply.EndUnixNano, $"{page} does not cover {reply}");
+            // From the key press to the end on screen: it starts before the reply (whose span goes on while ChatApi saves the turn).
+            Assert.True(page.StartUnixNano <= reply.StartUnixNano, $"{page} starts after {reply}");
             var shown = Assert.Single(page.Events, e => e.Name == "aspirechat.reply.first_chunk_shown");
+            Assert.True(page.EndUnixNano > shown.TimeUnixNano);
             var firstChunk = Assert.Single(reply.Events, e => e.Name == "aspirechat.reply.first_chunk");
             Assert.True(shown.TimeUnixNano >= firstChunk.TimeUnixNano, "The first chunk was on screen before ChatApi had it.");
             Assert.True((double)page.Attribute("aspirechat.reply.time_to_first_chunk_shown")! > 0);
