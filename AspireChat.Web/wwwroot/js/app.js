@@ -1,4 +1,5 @@
 //@ts-check
+import { Announcer } from './announcer.js';
 import { ApiError, deleteConversation, exportUrl, getConversation, listConversations, renameConversation } from './api.js';
 import { ChatSocket } from './chat-socket.js';
 import { Conversation } from './conversation.js';
@@ -7,6 +8,7 @@ import { MessageView } from './message-view.js';
 import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame } from './protocol.js';
 import { ReplyTraces } from './reply-traces.js';
 import { ScrollFollower } from './scroll-follow.js';
+import { createShortcutsDialog, installShortcuts, isMacPlatform } from './shortcuts.js';
 import { renderSidebar } from './sidebar.js';
 import { startTelemetry } from './telemetry.js';
 
@@ -45,6 +47,8 @@ const follower = new ScrollFollower(ui.scroller, ui.jump);
 // Each message sent is a span, from the key press to its reply's end on screen (off unless Web relays spans).
 const telemetry = startTelemetry();
 const traces = new ReplyTraces({ finished: telemetry.finished });
+// Screen readers hear a streaming reply sentence by sentence, and connection changes once each.
+const announcer = new Announcer(document, $('main'));
 
 let conversation = new Conversation();
 /** @type {Map<string, MessageView>} */
@@ -92,6 +96,7 @@ function viewFor(message) {
  */
 function shown(message) {
   traces.shown(message);
+  announcer.shown(message);
 }
 
 /**
@@ -197,6 +202,7 @@ async function openConversation(id, { push = false, keep = [] } = {}) {
     conversation.leafId = message.id;
   }
   views = new Map();
+  announcer.reset();
   watch();
   setUrl(conversation.id, push);
   renderConversation();
@@ -286,6 +292,8 @@ function regenerate(message) {
   }
   follower.following = true;
   renderState();
+  // The button pressed is disabled while the reply streams: the focus goes where the user types.
+  ui.input.focus();
 }
 
 /**
@@ -307,6 +315,7 @@ function edit(message, content) {
   }
   follower.following = true;
   renderChanged([edited]);
+  ui.input.focus();
 }
 
 /**
@@ -447,6 +456,8 @@ socket.addEventListener('status', (event) => {
   } else if (status.state === 'connecting') {
     ui.statusText.textContent = status.attempt > 0 ? 'Reconnecting…' : 'Connecting…';
   } else {
+    // The countdown below changes every second; the status region hears only that the page is offline.
+    announcer.status('Offline. Retrying shortly.');
     const until = Date.now() + (status.retryInMs ?? 0);
     const tick = () => {
       const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
@@ -454,7 +465,9 @@ socket.addEventListener('status', (event) => {
     };
     tick();
     countdown = setInterval(tick, 1000);
+    return;
   }
+  announcer.status(ui.statusText.textContent ?? '');
 });
 
 // ---- Composer and page -----------------------------------------------------
@@ -476,6 +489,8 @@ ui.form.addEventListener('submit', (event) => {
   ui.input.value = '';
   resizeInput();
   send(text);
+  // Sent with the button: the next message is typed where the last one was.
+  ui.input.focus();
 });
 
 ui.input.addEventListener('keydown', (event) => {
@@ -518,6 +533,46 @@ window.addEventListener('pagehide', () => {
   traces.abandon('page_closed');
   telemetry.flush();
 });
+
+// ---- Keyboard shortcuts (shortcuts.js holds the table) ------------------------
+
+const isMac = isMacPlatform(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform);
+const shortcutList = createShortcutsDialog(document, isMac, () => ui.input.focus());
+
+/** The reply at the end of the branch on screen, if it has ended. */
+function lastReply() {
+  const reply = conversation.messages.findLast((m) => m.role === 'assistant');
+  return reply && reply.status !== 'streaming' ? reply : undefined;
+}
+
+installShortcuts(document, {
+  newChat: () => openConversation(null, { push: true }),
+  copyLastReply: async () => {
+    const reply = lastReply();
+    if (!reply) {
+      announcer.status('There is no reply to copy yet.');
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(reply.content);
+      announcer.status('The last reply is copied.');
+    } catch {
+      announcer.status('The reply could not be copied.');
+    }
+  },
+  regenerateLastReply: () => {
+    const reply = lastReply();
+    if (reply && !conversation.busy) {
+      regenerate(reply);
+    } else {
+      announcer.status(conversation.busy ? 'Wait for the reply to end.' : 'There is no reply to regenerate yet.');
+    }
+  },
+  showShortcuts: () => shortcutList.showModal(),
+}, isMac);
+for (const button of document.querySelectorAll('[data-action="shortcuts"]')) {
+  button.addEventListener('click', () => shortcutList.showModal());
+}
 
 // ---- Start -----------------------------------------------------------------
 
