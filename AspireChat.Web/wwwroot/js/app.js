@@ -538,6 +538,11 @@ window.addEventListener('pagehide', () => {
 
 const isMac = isMacPlatform(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform);
 const shortcutList = createShortcutsDialog(document, isMac, () => ui.input.focus());
+const showShortcuts = () => {
+  if (!shortcutList.open) {
+    shortcutList.showModal();
+  }
+};
 
 /** The reply at the end of the branch on screen, if it has ended. */
 function lastReply() {
@@ -568,10 +573,10 @@ installShortcuts(document, {
       announcer.status(conversation.busy ? 'Wait for the reply to end.' : 'There is no reply to regenerate yet.');
     }
   },
-  showShortcuts: () => shortcutList.showModal(),
+  showShortcuts,
 }, isMac);
 for (const button of document.querySelectorAll('[data-action="shortcuts"]')) {
-  button.addEventListener('click', () => shortcutList.showModal());
+  button.addEventListener('click', showShortcuts);
 }
 
 // ---- Start -----------------------------------------------------------------
