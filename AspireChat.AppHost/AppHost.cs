@@ -15,11 +15,13 @@ var chatApi = builder.AddProject<Projects.AspireChat_ChatApi>("chatapi")
     .WithHttpHealthCheck("/health")
     .WithModelParameters();
 
-// The page users open. It proxies /ws and /api to chatapi, so the browser talks to one origin.
+// The page users open. It proxies /ws and /api to chatapi, so the browser talks to one origin, and relays the page's
+// own spans to the dashboard's OTLP/HTTP endpoint with its key, so a trace starts at the user's key press (BrowserTelemetry.cs).
 builder.AddProject<Projects.AspireChat_Web>("web")
     .WithReference(chatApi)
     .WaitFor(chatApi)
     .WithHttpHealthCheck("/health")
-    .WithExternalHttpEndpoints();
+    .WithExternalHttpEndpoints()
+    .WithBrowserTelemetry();
 
 builder.Build().Run();

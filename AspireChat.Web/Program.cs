@@ -1,11 +1,14 @@
 using AspireChat.Web;
 using AspireChat.Web.Proxy;
+using AspireChat.Web.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 // /api and /ws go to ChatApi, so the browser only ever talks to this origin.
 builder.AddChatProxy();
+// The page's own spans, relayed to the dashboard or a collector (off unless BrowserTelemetry:Endpoint is set).
+builder.AddBrowserTelemetry();
 
 var app = builder.Build();
 
@@ -15,6 +18,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 
 app.MapDefaultEndpoints();
+app.MapBrowserTelemetry();
 app.MapChatProxy();
 
 app.Run();

@@ -12,7 +12,7 @@ namespace AspireChat.Tests.AppHost;
 /// The whole AppHost (cache, chatapi, web and the dashboard) started once for the Aspire tests, as
 /// <c>dotnet run</c> starts it, with three changes for a test run: every port is free and random (a developer's
 /// AppHost may be running), the cache keeps its data in a folder (or a volume) of the run's own, and the services'
-/// OTLP export goes to an <see cref="OtlpReceiver"/> the tests can read. Whatever the developer configured, the
+/// OTLP export (and web's relay of the browser's spans) goes to an <see cref="OtlpReceiver"/> the tests can read. Whatever the developer configured, the
 /// model is the offline one. Every resource's log is kept, so a test that fails says what the resources said.
 /// </summary>
 public sealed class AspireAppFixture : IAsyncLifetime
@@ -45,21 +45,22 @@ public sealed class AspireAppFixture : IAsyncLifetime
             (options, _) => options.DisableDashboard = false,
             timeout.Token);
         UseAnonymousVolumes(appHost);
-        ExportTelemetryTo(appHost, _otlp.GrpcEndpoint);
+        ExportTelemetryTo(appHost, _otlp);
         _app = await appHost.BuildAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
         KeepLogs(_app);
         await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
     }
 
     /// <summary>
-    /// The AppHost's http launch profile (no development certificate needed), with the dashboard, its OTLP, its MCP and
-    /// its resource service on free ports, and the cache's data (when it is a redis-server process) in <paramref name="cacheDirectory"/>.
+    /// The AppHost's http launch profile (no development certificate needed), with the dashboard, its OTLP (gRPC and HTTP),
+    /// its MCP and its resource service on free ports, and the cache's data (when it is a redis-server process) in <paramref name="cacheDirectory"/>.
     /// </summary>
     public static IEnumerable<string> TestRunArgs(string cacheDirectory) =>
     [
         "DOTNET_LAUNCH_PROFILE=http",
         $"ASPNETCORE_URLS=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
+        $"ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"ASPIRE_DASHBOARD_MCP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"Cache:DataDirectory={cacheDirectory}",
@@ -89,14 +90,23 @@ public sealed class AspireAppFixture : IAsyncLifetime
 
     /// <summary>
     /// The services export to <paramref name="otlp"/> instead of the dashboard: an environment callback added after
-    /// Aspire's own, so it overrides the endpoint Aspire gives them and keeps everything else (protocol, headers).
+    /// Aspire's own (and the AppHost's), so it overrides the endpoints they give and keeps everything else (protocol,
+    /// headers): the OTLP/gRPC endpoint of every service, and the OTLP/HTTP endpoint web relays the browser's spans to,
+    /// where the AppHost gave it one (the dashboard's).
     /// </summary>
-    private static void ExportTelemetryTo(IDistributedApplicationTestingBuilder appHost, Uri otlp)
+    private static void ExportTelemetryTo(IDistributedApplicationTestingBuilder appHost, OtlpReceiver otlp)
     {
         foreach (var project in appHost.Resources.OfType<ProjectResource>())
         {
-            project.Annotations.Add(new EnvironmentCallbackAnnotation(environment =>
-                environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.ToString()));
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+            {
+                var environment = context.EnvironmentVariables;
+                environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.GrpcEndpoint.ToString();
+                if (environment.ContainsKey("BrowserTelemetry__Endpoint"))
+                {
+                    environment["BrowserTelemetry__Endpoint"] = otlp.HttpEndpoint.ToString();
+                }
+            }));
         }
     }
 
