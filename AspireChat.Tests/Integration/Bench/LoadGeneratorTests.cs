@@ -14,8 +14,8 @@ public sealed class LoadGeneratorTests
     public async Task AWebSocketUserTimesEveryChunkOfEachReplyAndChecksTheText()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 5, Cancellation);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        await using var user = new WebSocketUser(0, server.Endpoint, invoker, MockTokens.ExpectedText(5));
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop, expectedText: MockTokens.ExpectedText(5));
 
         await user.ConnectAsync(Cancellation);
         var first = await user.TurnAsync(Cancellation);
@@ -34,8 +34,8 @@ public sealed class LoadGeneratorTests
     public async Task AGapInSeqIsRecordedAsAnError()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 4, Cancellation, ProtocolServer.Behaviour.SkipSeq);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        await using var user = new WebSocketUser(0, server.Endpoint, invoker);
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
 
         await user.ConnectAsync(Cancellation);
         await user.TurnAsync(Cancellation);
@@ -47,8 +47,8 @@ public sealed class LoadGeneratorTests
     public async Task ARejectedMessageFailsTheTurnWithTheServersErrorCode()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 3, Cancellation, ProtocolServer.Behaviour.Reject);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        await using var user = new WebSocketUser(0, server.Endpoint, invoker);
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
 
         await user.ConnectAsync(Cancellation);
         var ok = await user.TurnAsync(Cancellation);
@@ -62,8 +62,8 @@ public sealed class LoadGeneratorTests
     public async Task TheRunnerDrivesEveryUserThroughItsTurnsAndCountsWhatArrived()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 6, Cancellation);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        var users = Enumerable.Range(0, 3).Select(i => (IVirtualUser)new WebSocketUser(i, server.Endpoint, invoker)).ToArray();
+        using var loop = new SocketLoop();
+        var users = Enumerable.Range(0, 3).Select(i => (IVirtualUser)new WebSocketUser(i, server.Endpoint, loop)).ToArray();
 
         var result = await LoadRunner.RunAsync(users, new LoadPlan(3, TurnsPerUser: 2, null, TimeSpan.FromMilliseconds(30)),
             [("self", Environment.ProcessId)], Cancellation);
@@ -89,8 +89,8 @@ public sealed class LoadGeneratorTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop(); // nothing listens there now
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        IVirtualUser[] users = [new WebSocketUser(0, new Uri($"ws://127.0.0.1:{port}/ws"), invoker)];
+        using var loop = new SocketLoop();
+        IVirtualUser[] users = [new WebSocketUser(0, new Uri($"ws://127.0.0.1:{port}/ws"), loop)];
 
         await LoadRunner.ConnectAllAsync(users, 4, Cancellation);
 
