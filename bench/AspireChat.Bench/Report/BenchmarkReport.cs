@@ -18,7 +18,10 @@ public static class BenchmarkReport
         Directory.CreateDirectory(Path.Combine(folder, ChartFolder));
         File.WriteAllText(Path.Combine(folder, ChartFolder, "added-p99-latency.svg"), AddedLatencyChart(results));
         File.WriteAllText(Path.Combine(folder, ChartFolder, "chunks-per-second-vs-cpu.svg"), ThroughputChart(results));
-        File.WriteAllText(markdownPath, Markdown(results));
+        // The pinned run's section (bench/run.sh) is its own: kept as it was.
+        var pinned = File.Exists(markdownPath) ? PinnedReport.Extract(File.ReadAllText(markdownPath)) : null;
+        var markdown = Markdown(results);
+        File.WriteAllText(markdownPath, pinned is null ? markdown : PinnedReport.Splice(markdown, pinned));
     }
 
     public static string Markdown(SweepResults results)
