@@ -5,7 +5,7 @@ namespace AspireChat.Bench.Processes;
 /// <c>DOTNET_PerfMapEnabled</c> (one line per compiled method or stub, including every re-compilation at a higher
 /// tier). A window in which the count does not move ran only code that was already compiled: tiering is done.
 /// </summary>
-internal sealed class JitActivity(int pid)
+internal sealed class JitActivity(string mapPath)
 {
     /// <summary>The value of <c>DOTNET_PerfMapEnabled</c> that writes the perf map alone (no jitdump).</summary>
     public const string PerfMapOnly = "3";
@@ -13,7 +13,10 @@ internal sealed class JitActivity(int pid)
     private long _offset;
     private int _lines;
 
-    public string MapPath { get; } = $"/tmp/perf-{pid}.map";
+    /// <summary>The map the runtime writes for process <paramref name="pid"/>.</summary>
+    public static JitActivity ForProcess(int pid) => new($"/tmp/perf-{pid}.map");
+
+    public string MapPath { get; } = mapPath;
 
     /// <summary>Lines written so far (0 when the runtime has written no map); reads only what is new since the last call.</summary>
     public int Count()

@@ -30,7 +30,8 @@ internal sealed partial class MockProcess : IAsyncDisposable
             ["--port", "0"],
             // Part of the harness, not what is measured: fully optimized from the first call, so no tiering runs
             // on the harness's core during a measurement (as in this process, AspireChat.Bench.csproj).
-            new Dictionary<string, string?> { ["DOTNET_TieredCompilation"] = "0" },
+            // Idle thread-pool workers do not spin either.
+            new Dictionary<string, string?> { ["DOTNET_TieredCompilation"] = "0", ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" },
             line =>
             {
                 if (ListeningLine().Match(line) is { Success: true } match)

@@ -168,13 +168,13 @@ public static class PinnedReport
     {
         md.AppendLine("### Warm-up: how long before the JIT was done");
         md.AppendLine();
-        md.AppendLine("Methods compiled per warm-up round (two messages per user), and ChatApi's CPU per chunk in that round. On one core the runtime delays tier-up ten times longer than on several, and dynamic PGO compiles a hot method twice after tier 0 (instrumented, then optimized), so a fresh process is still compiling after minutes of load: a short run measures the JIT and instrumented code.");
+        md.AppendLine("Methods compiled per warm-up round (paced: two messages per user; ceiling: one ceiling run), and ChatApi's CPU per chunk in that round. On one core the runtime delays tier-up ten times longer than on several, and dynamic PGO compiles a hot method twice after tier 0 (instrumented, then optimized), so a fresh process is still compiling after minutes of load: a short run measures the JIT and instrumented code.");
         md.AppendLine();
-        md.AppendLine("| build, store | streams | rounds | seconds | compiled per round | µs per chunk per round | done |");
-        md.AppendLine("|---|---:|---:|---:|---|---|---|");
+        md.AppendLine("| build, store | scenario | streams | rounds | seconds | compiled per round | µs per chunk per round | done |");
+        md.AppendLine("|---|---|---:|---:|---:|---|---|---|");
         foreach (var warmUp in results.WarmUps)
         {
-            md.AppendLine(Invariant($"| {warmUp.Target.Name} | {warmUp.Users:N0} | {warmUp.Rounds.Count} | {warmUp.Rounds.Sum(r => r.Seconds):F0} | {string.Join(", ", warmUp.Rounds.Select(r => r.Compiled))} | {string.Join(", ", warmUp.Rounds.Select(r => r.ChatApiMicrosecondsPerChunk.ToString("F0", CultureInfo.InvariantCulture)))} | {(warmUp.Quiet ? "yes" : "**no: still compiling when the time ran out**")} |"));
+            md.AppendLine(Invariant($"| {warmUp.Target.Name} | {warmUp.Scenario} | {warmUp.Users:N0} | {warmUp.Rounds.Count} | {warmUp.Rounds.Sum(r => r.Seconds):F0} | {string.Join(", ", warmUp.Rounds.Select(r => r.Compiled))} | {string.Join(", ", warmUp.Rounds.Select(r => r.ChatApiMicrosecondsPerChunk.ToString("F0", CultureInfo.InvariantCulture)))} | {(warmUp.Quiet ? "yes" : "**no: still compiling when the time ran out**")} |"));
         }
 
         md.AppendLine();

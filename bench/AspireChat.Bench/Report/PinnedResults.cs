@@ -43,8 +43,8 @@ public sealed record PinnedRun(Target Target, string Scenario, int Users, LoadRe
 /// <summary>One warm-up round: how much ChatApi still compiled, and what a chunk cost meanwhile.</summary>
 public sealed record WarmUpRound(int Round, double Seconds, int Compiled, double ChatApiMicrosecondsPerChunk);
 
-/// <summary>A fresh ChatApi warmed at the first load until a round compiled (almost) nothing.</summary>
-public sealed record WarmUp(Target Target, int Users, IReadOnlyList<WarmUpRound> Rounds, bool Quiet);
+/// <summary>A fresh ChatApi warmed with its scenario (paced at the first load, or the ceiling) until a round compiled (almost) nothing.</summary>
+public sealed record WarmUp(Target Target, string Scenario, int Users, IReadOnlyList<WarmUpRound> Rounds, bool Quiet);
 
 /// <summary>Memory per idle WebSocket by one method.</summary>
 /// <param name="Target">The build (in-memory store).</param>

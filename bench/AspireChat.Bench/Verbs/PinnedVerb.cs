@@ -54,9 +54,10 @@ internal static class PinnedVerb
         await using var mock = await MockProcess.StartAsync(cancellationToken);
 
         await MeasureAsync(results, "floor", () => FloorAsync(results, mock, cancellationToken));
-        foreach (var build in builds)
+        // Builds alternate within a store, so each pair is measured minutes apart under the same background load.
+        foreach (var store in stores)
         {
-            foreach (var store in stores)
+            foreach (var build in builds)
             {
                 var target = build with
                 {
@@ -111,66 +112,83 @@ internal static class PinnedVerb
 
     private static async Task ChatApiAsync(PinnedResults results, Target target, MockProcess mock, TimeSpan maxWarmUp, CancellationToken cancellationToken)
     {
-        await using var system = await SystemUnderTest.StartAsync(target, mock, results.Paced.Model, results.Cores, cancellationToken);
-        var jit = new JitActivity(system.ChatApiId);
-        try
+        await using (var system = await SystemUnderTest.StartAsync(target, mock, results.Paced.Model, results.Cores, cancellationToken))
         {
-            results.WarmUps.Add(await WarmUpAsync(results, system, jit, results.Levels[0], maxWarmUp, cancellationToken));
-            var previous = results.Levels[0];
-            foreach (var users in results.Levels.Append(results.ErrorsLevel))
+            var jit = JitActivity.ForProcess(system.ChatApiId);
+            try
             {
-                if (users > previous)
+                var warmUp = new LoadPlan(results.Levels[0], 2, null, TimeSpan.FromSeconds(1));
+                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Paced, warmUp, maxWarmUp, cancellationToken));
+                var previous = results.Levels[0];
+                foreach (var users in results.Levels.Append(results.ErrorsLevel))
                 {
-                    // More connections and replies at once than the warm-up saw: one unmeasured round at this load.
-                    await Scenario.LoadAsync(system, results.Paced, new LoadPlan(users, 1, null, TimeSpan.FromSeconds(1)), verifyText: false, cancellationToken);
-                    previous = users;
+                    if (users > previous)
+                    {
+                        // More connections and replies at once than the warm-up saw: one unmeasured round at this load.
+                        await Scenario.LoadAsync(system, results.Paced, new LoadPlan(users, 1, null, TimeSpan.FromSeconds(1)), verifyText: false, cancellationToken);
+                        previous = users;
+                    }
+
+                    var before = jit.Count();
+                    var result = await Scenario.LoadAsync(system, results.Paced, Plan(results, users), verifyText: false, cancellationToken);
+                    Record(results, new PinnedRun(target, Paced, users, result, jit.Count() - before, MachineInfo.LoadAverage()));
+                }
+            }
+            finally
+            {
+                jit.Delete();
+            }
+        }
+
+        // The ceiling's pacing is ChatApi's model name: a process of its own, warmed the same way, then the best of
+        // three runs (the one that got most from ChatApi's CPU).
+        await using (var system = await SystemUnderTest.StartAsync(target, mock, results.Ceiling.Model, results.Cores, cancellationToken))
+        {
+            var jit = JitActivity.ForProcess(system.ChatApiId);
+            try
+            {
+                var plan = new LoadPlan(results.CeilingUsers, 0, results.CeilingDuration, TimeSpan.FromMilliseconds(100));
+                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Ceiling, plan, maxWarmUp, cancellationToken));
+                PinnedRun? best = null;
+                for (var attempt = 0; attempt < 3; attempt++)
+                {
+                    var before = jit.Count();
+                    var result = await Scenario.LoadAsync(system, results.Ceiling, plan, verifyText: false, cancellationToken);
+                    var run = new PinnedRun(target, Ceiling, results.CeilingUsers, result, jit.Count() - before, MachineInfo.LoadAverage());
+                    Console.WriteLine($"  ceiling attempt {attempt + 1}: {run.ChunksPerChatApiCpuSecond:N0} chunks per ChatApi CPU-second");
+                    best = best is null || run.ChunksPerChatApiCpuSecond > best.ChunksPerChatApiCpuSecond ? run : best;
                 }
 
-                var before = jit.Count();
-                var result = await Scenario.LoadAsync(system, results.Paced, Plan(results, users), verifyText: false, cancellationToken);
-                Record(results, new PinnedRun(target, Paced, users, result, jit.Count() - before, MachineInfo.LoadAverage()));
+                Record(results, best!);
             }
-
-            // The ceiling: no pacing, a few runs in the same warm process, the one that got most from ChatApi's CPU.
-            PinnedRun? best = null;
-            for (var attempt = 0; attempt < 3; attempt++)
+            finally
             {
-                var before = jit.Count();
-                var plan = new LoadPlan(results.CeilingUsers, 0, results.CeilingDuration, TimeSpan.FromMilliseconds(100));
-                var run = new PinnedRun(target, Ceiling, results.CeilingUsers, await Scenario.LoadAsync(system, results.Ceiling, plan, verifyText: false, cancellationToken), jit.Count() - before, MachineInfo.LoadAverage());
-                Console.WriteLine($"  ceiling attempt {attempt + 1}: {run.ChunksPerChatApiCpuSecond:N0} chunks per ChatApi CPU-second; {run.Result.Summary()}");
-                best = best is null || run.ChunksPerChatApiCpuSecond > best.ChunksPerChatApiCpuSecond ? run : best;
+                jit.Delete();
             }
-
-            Record(results, best!);
-        }
-        finally
-        {
-            jit.Delete();
         }
     }
 
     /// <summary>
-    /// Rounds at <paramref name="users"/> until one compiles (almost) nothing. On one core the runtime waits ten times
+    /// Rounds of <paramref name="round"/> until one compiles (almost) nothing. On one core the runtime waits ten times
     /// longer before tiering up (its single-processor delay), and with dynamic PGO a hot method is compiled twice after
     /// tier 0 (instrumented, then optimized): a fresh ChatApi was still compiling hundreds of methods a round after
     /// minutes of load. The perf map says when it has stopped.
     /// </summary>
-    private static async Task<WarmUp> WarmUpAsync(PinnedResults results, SystemUnderTest system, JitActivity jit, int users, TimeSpan maxWarmUp, CancellationToken cancellationToken)
+    private static async Task<WarmUp> WarmUpAsync(SystemUnderTest system, JitActivity jit, Pacing pacing, LoadPlan round, TimeSpan maxWarmUp, CancellationToken cancellationToken)
     {
         var rounds = new List<WarmUpRound>();
         var started = Stopwatch.StartNew();
         while (true)
         {
             var before = jit.Count();
-            var round = Stopwatch.StartNew();
-            var result = await Scenario.LoadAsync(system, results.Paced, new LoadPlan(users, 2, null, TimeSpan.FromSeconds(1)), verifyText: false, cancellationToken);
+            var elapsed = Stopwatch.StartNew();
+            var result = await Scenario.LoadAsync(system, pacing, round, verifyText: false, cancellationToken);
             var compiled = jit.Count() - before;
-            rounds.Add(new WarmUpRound(rounds.Count + 1, round.Elapsed.TotalSeconds, compiled, PinnedRun.MicrosecondsPerChunk(result, "ChatApi")));
+            rounds.Add(new WarmUpRound(rounds.Count + 1, elapsed.Elapsed.TotalSeconds, compiled, PinnedRun.MicrosecondsPerChunk(result, "ChatApi")));
             Console.WriteLine($"  warm-up {system.Target.Name} round {rounds.Count}: compiled {compiled}, {rounds[^1].ChatApiMicrosecondsPerChunk:F1} µs per chunk");
             if (compiled <= QuietCompiles || started.Elapsed >= maxWarmUp)
             {
-                return new WarmUp(system.Target, users, rounds, compiled <= QuietCompiles);
+                return new WarmUp(system.Target, pacing == Pacing.Ceiling ? "ceiling" : "paced", round.Users, rounds, compiled <= QuietCompiles);
             }
         }
     }

@@ -31,7 +31,13 @@ internal static class RunVerb
 
         await using var mock = await MockProcess.StartAsync(cancellationToken);
         await using var system = await SystemUnderTest.StartAsync(target, mock, pacing.Model, cores, cancellationToken);
-        var jit = system.ChatApiId != 0 && cores is not null ? new JitActivity(system.ChatApiId) : null;
+        var jit = system.ChatApiId != 0 && cores is not null ? JitActivity.ForProcess(system.ChatApiId) : null;
+        if (system.ChatApiId != 0)
+        {
+            // bench/profile.sh reads this line to attach perf and dotnet-counters.
+            Console.WriteLine($"ChatApi is process {system.ChatApiId}");
+        }
+
         var errors = 0;
         for (var run = 1; run <= repeat; run++)
         {
@@ -53,6 +59,7 @@ internal static class RunVerb
             }
         }
 
+        jit?.Delete();
         return errors == 0 ? 0 : 1;
     }
 }
