@@ -41,7 +41,8 @@ internal static class Program
                                                               ChatApi on core 0, the harness on core 1 (issue 18's method);
                                                               bench/run.sh builds the baseline and runs this
               sweep  [--out docs/benchmarks.md] [--quick]   every scenario on shared cores; writes the report and its charts
-              report [--from artifacts/bench-results.json]   the report again from the last sweep's measurements
+              report [--pinned] [--from artifacts/bench-results.json|bench-pinned.json]
+                                                              the report again from the last sweep's (or pinned run's) measurements
               smoke                                           a few users for a few seconds; non-zero exit on any error
               run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s] [--repeat 1]
                      [--ttft 200ms --interval 20ms --tokens 50]

@@ -80,6 +80,7 @@ public sealed class DistributionTests
 
         b.Error("closed_by_server", "the server closed the TCP connection");
         b.Error("rate_limited", "slow down");
+        b.Error("rate_limited", "slow down");
         b.Error("timeout");
 
         var merged = LatencyRecorder.Merge([a, b]);

@@ -89,6 +89,9 @@ public sealed class PinnedResults
 
     public required int ErrorsLevel { get; init; }
 
+    /// <summary>A warm-up round that compiles no more than this (perf map lines, stubs included) ends the warm-up.</summary>
+    public int QuietCompiles { get; init; } = 10;
+
     public List<PinnedRun> Runs { get; } = [];
 
     public List<WarmUp> WarmUps { get; } = [];

@@ -20,7 +20,7 @@ public sealed class LatencyRecorder
 
     public Dictionary<string, int> Errors { get; } = [];
 
-    /// <summary>What the first few errors of each kind said (the server's message, the socket's error, the close status): a count alone cannot be investigated.</summary>
+    /// <summary>What the first few different errors of each kind said (the server's message, the socket's error, the close status): a count alone cannot be investigated.</summary>
     public Dictionary<string, List<string>> ErrorSamples { get; } = [];
 
     /// <summary>Errors of one kind whose details are kept.</summary>
@@ -111,7 +111,8 @@ public sealed class LatencyRecorder
             samples[kind] = list = [];
         }
 
-        if (list.Count < SamplesPerKind)
+        // The same message a thousand times says no more than once: the first few different ones are kept.
+        if (list.Count < SamplesPerKind && !list.Contains(detail))
         {
             list.Add(detail);
         }

@@ -13,9 +13,6 @@ namespace AspireChat.Bench.Verbs;
 /// </summary>
 internal static class PinnedVerb
 {
-    /// <summary>A warm-up round that compiles no more than this (perf map lines, stubs included) ends the warm-up.</summary>
-    private const int QuietCompiles = 10;
-
     private const string Paced = "paced";
     private const string Ceiling = "ceiling";
 
@@ -118,7 +115,7 @@ internal static class PinnedVerb
             try
             {
                 var warmUp = new LoadPlan(results.Levels[0], 2, null, TimeSpan.FromSeconds(1));
-                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Paced, warmUp, maxWarmUp, cancellationToken));
+                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Paced, warmUp, results.QuietCompiles, maxWarmUp, cancellationToken));
                 var previous = results.Levels[0];
                 foreach (var users in results.Levels.Append(results.ErrorsLevel))
                 {
@@ -148,7 +145,7 @@ internal static class PinnedVerb
             try
             {
                 var plan = new LoadPlan(results.CeilingUsers, 0, results.CeilingDuration, TimeSpan.FromMilliseconds(100));
-                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Ceiling, plan, maxWarmUp, cancellationToken));
+                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Ceiling, plan, results.QuietCompiles, maxWarmUp, cancellationToken));
                 PinnedRun? best = null;
                 for (var attempt = 0; attempt < 3; attempt++)
                 {
@@ -174,7 +171,7 @@ internal static class PinnedVerb
     /// tier 0 (instrumented, then optimized): a fresh ChatApi was still compiling hundreds of methods a round after
     /// minutes of load. The perf map says when it has stopped.
     /// </summary>
-    private static async Task<WarmUp> WarmUpAsync(SystemUnderTest system, JitActivity jit, Pacing pacing, LoadPlan round, TimeSpan maxWarmUp, CancellationToken cancellationToken)
+    private static async Task<WarmUp> WarmUpAsync(SystemUnderTest system, JitActivity jit, Pacing pacing, LoadPlan round, int quietCompiles, TimeSpan maxWarmUp, CancellationToken cancellationToken)
     {
         var rounds = new List<WarmUpRound>();
         var started = Stopwatch.StartNew();
@@ -186,9 +183,9 @@ internal static class PinnedVerb
             var compiled = jit.Count() - before;
             rounds.Add(new WarmUpRound(rounds.Count + 1, elapsed.Elapsed.TotalSeconds, compiled, PinnedRun.MicrosecondsPerChunk(result, "ChatApi")));
             Console.WriteLine($"  warm-up {system.Target.Name} round {rounds.Count}: compiled {compiled}, {rounds[^1].ChatApiMicrosecondsPerChunk:F1} µs per chunk");
-            if (compiled <= QuietCompiles || started.Elapsed >= maxWarmUp)
+            if (compiled <= quietCompiles || started.Elapsed >= maxWarmUp)
             {
-                return new WarmUp(system.Target, pacing == Pacing.Ceiling ? "ceiling" : "paced", round.Users, rounds, compiled <= QuietCompiles);
+                return new WarmUp(system.Target, pacing == Pacing.Ceiling ? "ceiling" : "paced", round.Users, rounds, compiled <= quietCompiles);
             }
         }
     }
