@@ -2,7 +2,8 @@
 # Issue 18's method (docs/benchmarks.md, "ChatApi on its own core"): ChatApi alone on core 0, the mock and the load
 # generator on core 1. This checkout's ChatApi and a baseline commit's, built from this repository's own history into
 # artifacts/baselines/, run the same scenarios in the same run; the figures go side by side into docs/benchmarks.md.
-#   bench/run.sh                        this build and 2b598c5 (about 20 minutes on a quiet machine)
+#   bench/run.sh                        this build and 2b598c5 (30 to 60 minutes: each of the 8 ChatApi processes is
+#                                       warmed until its JIT is quiet, up to 5 minutes each)
 #   bench/run.sh --quick                fewer loads, a shorter warm-up and fewer idle connections, to try the method
 #   bench/run.sh --baseline abc1234     another baseline commit (several: --baseline abc1234,def5678)
 #   bench/run.sh --no-baseline          this build only

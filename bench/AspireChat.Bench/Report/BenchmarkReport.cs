@@ -39,7 +39,7 @@ public static class BenchmarkReport
         md.AppendLine("## Reproduce");
         md.AppendLine();
         md.AppendLine("```bash");
-        md.AppendLine("bench/run.sh                   # issue 18's pinned method, this build beside 2b598c5: the section \"ChatApi on its own core\" (about 20 minutes)");
+        md.AppendLine("bench/run.sh                   # issue 18's pinned method, this build beside 2b598c5: the section \"ChatApi on its own core\" (30 to 60 minutes)");
         md.AppendLine("bench/run.sh --sweep           # this sweep on shared cores (about 10 minutes): the rest of this file and docs/benchmarks/*.svg");
         md.AppendLine("bench/run.sh --sweep --quick   # a shorter sweep (fewer users, shorter runs) to try a change");
         md.AppendLine("bench/profile.sh 250           # perf, dotnet-counters and a summary of ChatApi at 250 pinned streams (bench/findings.md)");
