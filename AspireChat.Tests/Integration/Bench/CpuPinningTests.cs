@@ -10,7 +10,13 @@ public sealed class CpuPinningTests
     public async Task AProcessStartedOnACoreRunsOnlyThere()
     {
         await using var process = ManagedProcess.Start("sleeper", "sleep", ["30"], new Dictionary<string, string?>(), cores: [0]);
+        // taskset sets the mask, then becomes the program: read it once the program runs.
+        for (var attempt = 0; File.ReadAllText($"/proc/{process.Id}/comm").Trim() != "sleep" && attempt < 100; attempt++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
 
+        Assert.Equal("sleep", File.ReadAllText($"/proc/{process.Id}/comm").Trim());
         Assert.Equal([0], CpuAffinity.Allowed(process.Id));
     }
 
