@@ -63,6 +63,11 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         }
 
         _owned.Clear();
+        if (Cores is not null && ChatApiId != 0)
+        {
+            // The runtime leaves its perf map in /tmp when the process ends.
+            JitActivity.ForProcess(ChatApiId).Delete();
+        }
     }
 
     private async Task StartServicesAsync(MockProcess mock, string model, CancellationToken cancellationToken)

@@ -112,28 +112,21 @@ internal static class PinnedVerb
         await using (var system = await SystemUnderTest.StartAsync(target, mock, results.Paced.Model, results.Cores, cancellationToken))
         {
             var jit = JitActivity.ForProcess(system.ChatApiId);
-            try
+            var warmUp = new LoadPlan(results.Levels[0], 2, null, TimeSpan.FromSeconds(1));
+            results.WarmUps.Add(await WarmUpAsync(system, jit, results.Paced, warmUp, results.QuietCompiles, maxWarmUp, cancellationToken));
+            var previous = results.Levels[0];
+            foreach (var users in results.Levels.Append(results.ErrorsLevel))
             {
-                var warmUp = new LoadPlan(results.Levels[0], 2, null, TimeSpan.FromSeconds(1));
-                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Paced, warmUp, results.QuietCompiles, maxWarmUp, cancellationToken));
-                var previous = results.Levels[0];
-                foreach (var users in results.Levels.Append(results.ErrorsLevel))
+                if (users > previous)
                 {
-                    if (users > previous)
-                    {
-                        // More connections and replies at once than the warm-up saw: one unmeasured round at this load.
-                        await Scenario.LoadAsync(system, results.Paced, new LoadPlan(users, 1, null, TimeSpan.FromSeconds(1)), verifyText: false, cancellationToken);
-                        previous = users;
-                    }
-
-                    var before = jit.Count();
-                    var result = await Scenario.LoadAsync(system, results.Paced, Plan(results, users), verifyText: false, cancellationToken);
-                    Record(results, new PinnedRun(target, Paced, users, result, jit.Count() - before, MachineInfo.LoadAverage()));
+                    // More connections and replies at once than the warm-up saw: one unmeasured round at this load.
+                    await Scenario.LoadAsync(system, results.Paced, new LoadPlan(users, 1, null, TimeSpan.FromSeconds(1)), verifyText: false, cancellationToken);
+                    previous = users;
                 }
-            }
-            finally
-            {
-                jit.Delete();
+
+                var before = jit.Count();
+                var result = await Scenario.LoadAsync(system, results.Paced, Plan(results, users), verifyText: false, cancellationToken);
+                Record(results, new PinnedRun(target, Paced, users, result, jit.Count() - before, MachineInfo.LoadAverage()));
             }
         }
 
@@ -142,26 +135,19 @@ internal static class PinnedVerb
         await using (var system = await SystemUnderTest.StartAsync(target, mock, results.Ceiling.Model, results.Cores, cancellationToken))
         {
             var jit = JitActivity.ForProcess(system.ChatApiId);
-            try
+            var plan = new LoadPlan(results.CeilingUsers, 0, results.CeilingDuration, TimeSpan.FromMilliseconds(100));
+            results.WarmUps.Add(await WarmUpAsync(system, jit, results.Ceiling, plan, results.QuietCompiles, maxWarmUp, cancellationToken));
+            PinnedRun? best = null;
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                var plan = new LoadPlan(results.CeilingUsers, 0, results.CeilingDuration, TimeSpan.FromMilliseconds(100));
-                results.WarmUps.Add(await WarmUpAsync(system, jit, results.Ceiling, plan, results.QuietCompiles, maxWarmUp, cancellationToken));
-                PinnedRun? best = null;
-                for (var attempt = 0; attempt < 3; attempt++)
-                {
-                    var before = jit.Count();
-                    var result = await Scenario.LoadAsync(system, results.Ceiling, plan, verifyText: false, cancellationToken);
-                    var run = new PinnedRun(target, Ceiling, results.CeilingUsers, result, jit.Count() - before, MachineInfo.LoadAverage());
-                    Console.WriteLine($"  ceiling attempt {attempt + 1}: {run.ChunksPerChatApiCpuSecond:N0} chunks per ChatApi CPU-second");
-                    best = best is null || run.ChunksPerChatApiCpuSecond > best.ChunksPerChatApiCpuSecond ? run : best;
-                }
+                var before = jit.Count();
+                var result = await Scenario.LoadAsync(system, results.Ceiling, plan, verifyText: false, cancellationToken);
+                var run = new PinnedRun(target, Ceiling, results.CeilingUsers, result, jit.Count() - before, MachineInfo.LoadAverage());
+                Console.WriteLine($"  ceiling attempt {attempt + 1}: {run.ChunksPerChatApiCpuSecond:N0} chunks per ChatApi CPU-second");
+                best = best is null || run.ChunksPerChatApiCpuSecond > best.ChunksPerChatApiCpuSecond ? run : best;
+            }
 
-                Record(results, best!);
-            }
-            finally
-            {
-                jit.Delete();
-            }
+            Record(results, best!);
         }
     }
 

@@ -59,7 +59,6 @@ internal static class RunVerb
             }
         }
 
-        jit?.Delete();
         return errors == 0 ? 0 : 1;
     }
 }
