@@ -118,7 +118,7 @@ public sealed class AppHostTests(AspireAppFixture fixture) : IClassFixture<Aspir
         Assert.All(fixture.Otlp.Requests, r => Assert.False(string.IsNullOrEmpty(r.Headers["x-otlp-api-key"])));
     }
 
-    private static async Task<JsonArray> ReadMessagesAsync(WebSocketChat chat, Uri address, string conversationId, CancellationToken cancellationToken)
+    internal static async Task<JsonArray> ReadMessagesAsync(WebSocketChat chat, Uri address, string conversationId, CancellationToken cancellationToken)
     {
         using var client = chat.CreateHttpClient(address);
         var conversation = JsonNode.Parse(await client.GetStringAsync($"/api/conversations/{conversationId}", cancellationToken))!;

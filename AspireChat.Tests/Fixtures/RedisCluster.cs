@@ -272,23 +272,24 @@ public sealed class RedisCluster : IAsyncDisposable
         .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
 
     /// <summary>
-    /// Ports for <paramref name="count"/> nodes: each free, and its bus port (+10000) free too. They are taken from
-    /// 20000–22767, so the bus ports (30000–32767) stay below Linux's ephemeral range, where a client connection could
-    /// take one first.
+    /// Ports for <paramref name="count"/> cluster nodes, each free with its bus port (+10000) free too, consecutive if
+    /// asked (the AppHost's local cluster takes a first port and the ones after it). They are taken from 20000–22767,
+    /// so the bus ports (30000–32767) stay below Linux's ephemeral range, where a client connection could take one first.
     /// </summary>
-    private static List<int> FreeNodePorts(int count)
+    public static List<int> FreeNodePorts(int count, bool consecutive = false)
     {
-        var ports = new List<int>();
-        for (var attempt = 0; ports.Count < count && attempt < 1_000; attempt++)
+        for (var attempt = 0; attempt < 1_000; attempt++)
         {
-            var port = Random.Shared.Next(20_000, 32_768 - BusPortOffset);
-            if (!ports.Contains(port) && IsFree(port) && IsFree(port + BusPortOffset))
+            var ports = consecutive
+                ? Enumerable.Range(Random.Shared.Next(20_000, 32_768 - BusPortOffset - count), count).ToList()
+                : Enumerable.Range(0, count).Select(_ => Random.Shared.Next(20_000, 32_768 - BusPortOffset)).Distinct().ToList();
+            if (ports.Count == count && ports.All(port => IsFree(port) && IsFree(port + BusPortOffset)))
             {
-                ports.Add(port);
+                return ports;
             }
         }
 
-        return ports.Count == count ? ports : throw new InvalidOperationException($"Found only {ports.Count} free port pairs for the cluster's nodes.");
+        throw new InvalidOperationException($"Found no {count} free port pairs for cluster nodes.");
     }
 
     private static bool IsFree(int port)
