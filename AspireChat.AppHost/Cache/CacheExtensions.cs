@@ -78,7 +78,8 @@ internal static class CacheExtensions
             {
                 ResourceType = "InMemory",
                 State = new ResourceStateSnapshot(InMemoryCacheResource.StateText, KnownResourceStateStyles.Warn),
-                Properties = [new("why", why), new("install", InMemoryCacheResource.InstallHint)],
+                // The dashboard shows a custom resource's source in its Source column: the hint, where the user looks.
+                Properties = [new(CustomResourceKnownProperties.Source, InMemoryCacheResource.InstallHint), new("why", why)],
             })
             .ExcludeFromManifest()
             .OnInitializeResource((_, initialize, _) =>

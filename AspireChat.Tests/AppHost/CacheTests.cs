@@ -183,7 +183,7 @@ public sealed class CacheTests
         Assert.Equal(KnownResourceStateStyles.Warn, cache.Snapshot.State!.Style);
         Assert.NotEqual(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, cache.Snapshot.HealthStatus);
         var properties = cache.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value?.ToString());
-        Assert.Equal(InMemoryCacheResource.InstallHint, properties["install"]);
+        Assert.Equal(InMemoryCacheResource.InstallHint, properties[CustomResourceKnownProperties.Source]);
         Assert.StartsWith("no container runtime answers ('podman", properties["why"], StringComparison.Ordinal);
         Assert.EndsWith(" and 'aspirechat-no-such-redis-server' is not found", properties["why"], StringComparison.Ordinal);
         await AssertChatKeepsHistoryInMemoryAsync(app, cancellationToken);
