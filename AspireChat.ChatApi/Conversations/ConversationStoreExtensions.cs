@@ -31,7 +31,11 @@ public static class ConversationStoreExtensions
             // multiplexer reconnects in the background. Its health check needs admin mode on a cluster, so ours
             // takes its place, under the same switch (Aspire:StackExchange:Redis:DisableHealthChecks).
             var healthCheck = true;
-            builder.AddRedisClient(ConnectionName, settings => (healthCheck, settings.DisableHealthChecks) = (!settings.DisableHealthChecks, true));
+            builder.AddRedisClient(ConnectionName, settings =>
+            {
+                healthCheck = !settings.DisableHealthChecks;
+                settings.DisableHealthChecks = true;
+            });
             if (healthCheck)
             {
                 builder.Services.AddHealthChecks().AddCheck<RedisPrimariesHealthCheck>(RedisPrimariesHealthCheck.Name);
