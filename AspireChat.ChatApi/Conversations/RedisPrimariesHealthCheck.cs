@@ -6,9 +6,10 @@ namespace AspireChat.ChatApi.Conversations;
 
 /// <summary>
 /// /health's Redis check, for one node and for a cluster alike, with no admin command: every primary the multiplexer
-/// sends keys to answers a PING, and on a cluster every slot has one; else Unhealthy, naming the node and the reason. It replaces the check Aspire's
-/// <c>AddRedisClient</c> registers (AspNetCore.HealthChecks.Redis), which asks a cluster node for <c>CLUSTER INFO</c>:
-/// StackExchange.Redis refuses that without <c>allowAdmin</c>, so a cluster was always Unhealthy.
+/// sends keys to answers a PING, and on a cluster every slot has one; else Unhealthy, naming the node and the reason.
+/// It replaces the check Aspire's <c>AddRedisClient</c> registers (AspNetCore.HealthChecks.Redis), which asks a
+/// cluster node for <c>CLUSTER INFO</c>: StackExchange.Redis refuses that without <c>allowAdmin</c>, so a cluster was
+/// always Unhealthy.
 /// </summary>
 internal sealed class RedisPrimariesHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
