@@ -25,7 +25,8 @@ internal sealed class RedisPrimariesHealthCheck(IConnectionMultiplexer redis) : 
             return new HealthCheckResult(context.Registration.FailureStatus, $"{unserved} of {ClusterSlots} Redis Cluster slots have no primary.");
         }
 
-        // All at once: a PING waits at most the multiplexer's asyncTimeout, queued while it reconnects to its node.
+        // All at once. A PING to a node the multiplexer is reconnecting to waits in its backlog, which StackExchange.Redis
+        // times out after syncTimeout (not asyncTimeout): 5 s by default.
         var failures = await Task.WhenAll(primaries.Select(async endPoint =>
         {
             try
