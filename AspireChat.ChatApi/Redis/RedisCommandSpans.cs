@@ -46,6 +46,11 @@ internal static class RedisCommandSpans
         {
             work = start();
         }
+        catch
+        {
+            standIn.Stop();
+            throw;
+        }
         finally
         {
             Activity.Current = caller;
