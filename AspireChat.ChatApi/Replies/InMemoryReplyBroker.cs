@@ -8,13 +8,16 @@ namespace AspireChat.ChatApi.Replies;
 /// <summary>
 /// The broker of a single instance: replies live as <see cref="LiveReply"/> objects, kept for
 /// <see cref="ReplyOptions.Retention"/> after their end so a client can still resume them. The reply streaming in a
-/// conversation now is the holder of its lease; a stop is always local.
+/// conversation now is the holder of its lease; a stop is always local. Ended replies leave in the order they ended,
+/// swept as new replies come (no timer per reply), and one past its retention is not found even before it is swept.
 /// </summary>
 public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConversationLeases leases, IOptions<ReplyOptions> options, TimeProvider timeProvider) : IReplyBroker
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _replies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Watcher>> _watchers = new(StringComparer.Ordinal);
+    // Ended replies by when they expire, oldest first: the retention is one setting, so they expire in the order they end.
+    private readonly Queue<Entry> _ended = new();
 
     public Task PublishAsync(ChatTurn turn, ConversationMessage userMessage)
     {
@@ -24,6 +27,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
         Watcher[] watchers;
         lock (_lock)
         {
+            ForgetExpired();
             _replies[turn.Reply.MessageId] = entry;
             watchers = _watchers.TryGetValue(turn.ConversationId, out var list) ? [.. list] : [];
         }
@@ -34,9 +38,9 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
             watcher.Follow(entry, afterSeq: 0);
         }
 
-        var ended = new EndObserver();
+        var ended = new EndObserver(this, entry);
         turn.Reply.Attach(ended);
-        return ended.Ended.ContinueWith(_ => Forget(turn.Reply), TaskScheduler.Default);
+        return ended.Ended;
     }
 
     public async Task<(IAsyncDisposable? Watch, ErrorFrame? Error)> WatchAsync(WatchRequest request, IReplyObserver observer, CancellationToken cancellationToken)
@@ -51,7 +55,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
                 resumed = _replies.GetValueOrDefault(messageId);
             }
 
-            if (resumed is null || resumed.OwnerId != request.OwnerId || resumed.ConversationId != request.ConversationId)
+            if (resumed is null || resumed.ExpiresAt <= timeProvider.GetUtcNow() || resumed.OwnerId != request.OwnerId || resumed.ConversationId != request.ConversationId)
             {
                 return (null, notFound);
             }
@@ -122,14 +126,24 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
     internal static ErrorFrame InvalidSeq(WatchRequest request, long seq) =>
         new(ErrorCodes.InvalidSeq, $"\"lastSeq\" {request.LastSeq} is past the reply's last chunk ({seq}).") { ConversationId = request.ConversationId, MessageId = request.MessageId };
 
-    private void Forget(LiveReply reply) =>
-        _ = Task.Delay(options.Value.Retention, timeProvider).ContinueWith(_ =>
+    private void Ended(Entry entry)
+    {
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                _replies.Remove(reply.MessageId);
-            }
-        }, TaskScheduler.Default);
+            entry.ExpiresAt = timeProvider.GetUtcNow() + options.Value.Retention;
+            _ended.Enqueue(entry);
+        }
+    }
+
+    /// <summary>Lets go of the ended replies past their retention. Under <see cref="_lock"/>.</summary>
+    private void ForgetExpired()
+    {
+        var now = timeProvider.GetUtcNow();
+        while (_ended.TryPeek(out var oldest) && oldest.ExpiresAt <= now)
+        {
+            _replies.Remove(_ended.Dequeue().Reply.MessageId);
+        }
+    }
 
     private void Remove(Watcher watcher)
     {
@@ -142,7 +156,11 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
         }
     }
 
-    private sealed record Entry(string OwnerId, string ConversationId, string? OriginId, LiveReply Reply, ConversationMessage UserMessage);
+    private sealed record Entry(string OwnerId, string ConversationId, string? OriginId, LiveReply Reply, ConversationMessage UserMessage)
+    {
+        /// <summary>Set when the reply ends.</summary>
+        public DateTimeOffset ExpiresAt { get; set; } = DateTimeOffset.MaxValue;
+    }
 
     /// <summary>One connection watching one conversation; it follows each reply there but its own connection's.</summary>
     private sealed class Watcher(InMemoryReplyBroker broker, string conversationId, string originId, IReplyObserver observer) : IAsyncDisposable
@@ -196,8 +214,8 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
         }
     }
 
-    /// <summary>Completes when the reply ends (or is refused).</summary>
-    private sealed class EndObserver : IReplyObserver
+    /// <summary>Completes when the reply ends (or is refused), and starts its retention.</summary>
+    private sealed class EndObserver(InMemoryReplyBroker broker, Entry entry) : IReplyObserver
     {
         private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -207,6 +225,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
         {
             if (frame is EndFrame || (frame is ErrorFrame { MessageId: null }))
             {
+                broker.Ended(entry);
                 _ended.TrySetResult();
             }
 

@@ -13,7 +13,11 @@ public sealed class LiveReply(string? replyTo)
 {
     private readonly Lock _lock = new();
     private readonly List<IReplyObserver> _observers = [];
-    private readonly List<string> _chunks = [];
+    // The chunks' text: a list while the reply streams. Once it has ended (and is kept for a resume), one string and
+    // where each chunk ends in it: two objects instead of one per chunk, for the GC to keep and scan.
+    private List<string>? _chunks = [];
+    private string? _text;
+    private int[]? _chunkEnds;
     private readonly TaskCompletionSource<ErrorFrame?> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StartFrame? _start;
     private EndFrame? _end;
@@ -39,7 +43,7 @@ public sealed class LiveReply(string? replyTo)
         {
             lock (_lock)
             {
-                return _chunks.Count;
+                return ChunkCount;
             }
         }
     }
@@ -51,10 +55,12 @@ public sealed class LiveReply(string? replyTo)
         {
             lock (_lock)
             {
-                return string.Concat(_chunks);
+                return _text ?? string.Concat(_chunks!);
             }
         }
     }
+
+    private int ChunkCount => _chunks?.Count ?? _chunkEnds!.Length;
 
     public bool HasEnded
     {
@@ -72,9 +78,13 @@ public sealed class LiveReply(string? replyTo)
     {
         lock (_lock)
         {
-            var delivered = (_start is null || observer.TryDeliver(_start))
-                && _chunks.Skip((int)Math.Min(afterSeq, _chunks.Count)).Select((text, i) => new ChunkFrame(_start!.ConversationId, MessageId, afterSeq + i + 1, text)).All(observer.TryDeliver)
-                && (_end is null || observer.TryDeliver(_end));
+            var delivered = _start is null || observer.TryDeliver(_start);
+            for (var i = (int)Math.Min(afterSeq, ChunkCount); delivered && i < ChunkCount; i++)
+            {
+                delivered = observer.TryDeliver(new ChunkFrame(_start!.ConversationId, MessageId, i + 1, ChunkText(i)));
+            }
+
+            delivered = delivered && (_end is null || observer.TryDeliver(_end));
             if (delivered && _end is null)
             {
                 _observers.Add(observer);
@@ -116,9 +126,10 @@ public sealed class LiveReply(string? replyTo)
     {
         lock (_lock)
         {
-            _chunks.Add(text);
-            Broadcast(new ChunkFrame(_start!.ConversationId, MessageId, _chunks.Count, text));
-            return _chunks.Count;
+            var chunks = _chunks!;
+            chunks.Add(text);
+            Broadcast(new ChunkFrame(_start!.ConversationId, MessageId, chunks.Count, text));
+            return chunks.Count;
         }
     }
 
@@ -143,7 +154,7 @@ public sealed class LiveReply(string? replyTo)
         _ready.TrySetResult(error);
     }
 
-    /// <summary>Sends <c>end</c> and lets the observers go.</summary>
+    /// <summary>Sends <c>end</c>, lets the observers go, and keeps the text compactly for a late resume.</summary>
     public void End(string finishReason, TokenUsage? usage)
     {
         lock (_lock)
@@ -151,12 +162,43 @@ public sealed class LiveReply(string? replyTo)
             _end = new EndFrame(_start!.ConversationId, MessageId, ReplyTo, finishReason, usage);
             Broadcast(_end);
             _observers.Clear();
+            Compact();
+            // The span has ended with the reply; nothing kept for a resume needs it.
+            Activity = null;
         }
     }
 
     private void Broadcast(ServerFrame frame)
     {
         // Observers only enqueue, so delivering under the lock keeps every observer's order without blocking the model.
-        _observers.RemoveAll(observer => !observer.TryDeliver(frame));
+        // One that cannot take the frame is let go; the others keep their places.
+        var kept = 0;
+        for (var i = 0; i < _observers.Count; i++)
+        {
+            var observer = _observers[i];
+            if (observer.TryDeliver(frame))
+            {
+                _observers[kept++] = observer;
+            }
+        }
+
+        _observers.RemoveRange(kept, _observers.Count - kept);
+    }
+
+    private string ChunkText(int index) =>
+        _chunks is { } chunks ? chunks[index] : _text![(index == 0 ? 0 : _chunkEnds![index - 1]).._chunkEnds![index]];
+
+    private void Compact()
+    {
+        var chunks = _chunks!;
+        var ends = new int[chunks.Count];
+        for (int i = 0, end = 0; i < chunks.Count; i++)
+        {
+            ends[i] = end += chunks[i].Length;
+        }
+
+        _text = string.Concat(chunks);
+        _chunkEnds = ends;
+        _chunks = null;
     }
 }

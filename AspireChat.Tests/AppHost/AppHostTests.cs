@@ -212,7 +212,7 @@ public sealed class AppHostTests(AspireAppFixture fixture) : IClassFixture<Aspir
         return configuration.EnvironmentVariables.ToDictionary(pair => pair.Key, pair => pair.Value);
     }
 
-    private static async Task<JsonArray> ReadMessagesAsync(WebSocketChat chat, Uri address, string conversationId, CancellationToken cancellationToken)
+    internal static async Task<JsonArray> ReadMessagesAsync(WebSocketChat chat, Uri address, string conversationId, CancellationToken cancellationToken)
     {
         using var client = chat.CreateHttpClient(address);
         var conversation = JsonNode.Parse(await client.GetStringAsync($"/api/conversations/{conversationId}", cancellationToken))!;

@@ -27,10 +27,19 @@ public sealed class AspireAppFixture : IAsyncLifetime
     public static readonly IReadOnlyList<string> OfflineModelArgs = ["Parameters:openai-api-key=", "UseOpenAI=false"];
 
     private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("aspirechat-apphost-cache-").FullName;
+    private readonly IReadOnlyList<string> _args;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logs = new();
     private readonly CancellationTokenSource _stopWatchingLogs = new();
     private DistributedApplication? _app;
     private OtlpReceiver? _otlp;
+
+    public AspireAppFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>The AppHost with <paramref name="args"/> besides the test run's own (e.g. <c>Cache:RunAs=Cluster</c>).</summary>
+    internal AspireAppFixture(IReadOnlyList<string> args) => _args = args;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The app did not start.");
 
@@ -41,7 +50,7 @@ public sealed class AspireAppFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartTimeout);
         _otlp = await OtlpReceiver.StartAsync(timeout.Token);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
-            [.. TestRunArgs(_cacheDirectory), .. OfflineModelArgs],
+            [.. TestRunArgs(_cacheDirectory), .. OfflineModelArgs, .. _args],
             (options, _) => options.DisableDashboard = false,
             timeout.Token);
         UseAnonymousVolumes(appHost);
@@ -163,6 +172,22 @@ public sealed class AspireAppFixture : IAsyncLifetime
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             Assert.Fail($"'{resource}' was not healthy within {timeout.TotalSeconds:0} s.{Environment.NewLine}{ResourceLogs()}");
+        }
+    }
+
+    /// <summary>Waits until <paramref name="resource"/>'s state satisfies <paramref name="predicate"/>; on time-out, fails with every resource's log.</summary>
+    public async Task<ResourceEvent> WaitForAsync(string resource, Func<ResourceEvent, bool> predicate, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await App.ResourceNotifications.WaitForResourceAsync(resource, predicate, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"'{resource}' was not {what} within {timeout.TotalSeconds:0} s.{Environment.NewLine}{ResourceLogs()}");
+            throw;
         }
     }
 

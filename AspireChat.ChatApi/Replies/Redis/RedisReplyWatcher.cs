@@ -21,6 +21,7 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
 {
     private readonly IDatabase _redis = multiplexer.GetDatabase();
     private readonly TimeSpan _checkEvery = lease / 2;
+    private static readonly ReplyEnvelope s_tick = new(-1, "", "", new BranchFrame("", ""));
     private readonly Channel<ReplyEnvelope> _inbox = Channel.CreateUnbounded<ReplyEnvelope>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, Progress> _replies = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
@@ -111,16 +112,13 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
                 }
             }
 
+            // One timer for the watch's life, not one per message: every half of the check period it asks the loop to look
+            // at the replies that have gone quiet.
+            await using var ticks = timeProvider.CreateTimer(static state => ((RedisReplyWatcher)state!)._inbox.Writer.TryWrite(s_tick), this, _checkEvery / 2, _checkEvery / 2);
             while (!cancellationToken.IsCancellationRequested)
             {
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                quiet.CancelAfter(_checkEvery);
-                ReplyEnvelope envelope;
-                try
-                {
-                    envelope = await _inbox.Reader.ReadAsync(quiet.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                var envelope = await _inbox.Reader.ReadAsync(cancellationToken);
+                if (ReferenceEquals(envelope, s_tick))
                 {
                     await CheckLeasesAsync(cancellationToken);
                     continue;
@@ -141,11 +139,6 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
                     {
                         Track(envelope.MessageId, 0);
                     }
-                }
-
-                if (_replies.Values.Any(p => !p.Ended && timeProvider.GetUtcNow() - p.LastHeard > _checkEvery))
-                {
-                    await CheckLeasesAsync(cancellationToken);
                 }
             }
         }
@@ -244,12 +237,13 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
     }
 
     /// <summary>
-    /// For each reply still open here: anything stored that was not delivered (its message lost)? Is its
-    /// producer alive? If not, finish it (or say it is lost).
+    /// For each reply still open here and quiet for a check period: anything stored that was not delivered (its message
+    /// lost)? Is its producer alive? If not, finish it (or say it is lost).
     /// </summary>
     private async Task CheckLeasesAsync(CancellationToken cancellationToken)
     {
-        foreach (var (messageId, progress) in _replies.Where(r => !r.Value.Ended).ToList())
+        var quietSince = timeProvider.GetUtcNow() - _checkEvery;
+        foreach (var (messageId, progress) in _replies.Where(r => !r.Value.Ended && r.Value.LastHeard <= quietSince).ToList())
         {
             try
             {

@@ -3,6 +3,7 @@ using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Replies.Redis;
+using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -10,9 +11,9 @@ using StackExchange.Redis;
 namespace AspireChat.Tests.Integration.Redis;
 
 /// <summary>The conversation lease in Redis, shared by every instance.</summary>
-public sealed class RedisConversationLeasesTests(SharedRedisServer redisServer) : IClassFixture<SharedRedisServer>, IAsyncDisposable
+public sealed class RedisConversationLeasesTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncLifetime
 {
-    private readonly ConnectionMultiplexer _redis = TestRedis.Connect(redisServer.Server.ConnectionString);
+    private ConnectionMultiplexer _redis = null!;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -78,6 +79,8 @@ public sealed class RedisConversationLeasesTests(SharedRedisServer redisServer) 
         Assert.Equal(("m1", "m1"), ((string?)renewed, (string?)takenBack));
         Assert.False(await _redis.GetDatabase().KeyExistsAsync(key));
     }
+
+    public async ValueTask InitializeAsync() => _redis = TestRedis.Connect(await redis.ConnectionStringAsync(RedisTopology.SingleNode));
 
     public async ValueTask DisposeAsync() => await _redis.DisposeAsync();
 

@@ -2,19 +2,20 @@ using System.Threading.Channels;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.Replies.Redis;
+using AspireChat.Tests.Fixtures;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
 
 /// <summary>The reply scripts on a real redis-server: what a batch stores, what it publishes, and what it releases.</summary>
-public sealed class RedisReplyScriptsTests(SharedRedisServer redisServer) : IClassFixture<SharedRedisServer>
+public sealed class RedisReplyScriptsTests(SharedRedis redisServers) : IClassFixture<SharedRedis>
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task ABatchIsStoredFrameByFrameAndPublishedAsOneMessageThatParsesBackInOrder()
     {
-        await using var redis = TestRedis.Connect(redisServer.Server.ConnectionString);
+        await using var redis = TestRedis.Connect(await redisServers.ConnectionStringAsync(RedisTopology.SingleNode));
         var (stream, lease, producer, channel) = (TestRedis.Key("stream"), TestRedis.Key("lease"), TestRedis.Key("producer"), TestRedis.Key("channel"));
         var published = Channel.CreateUnbounded<byte[]>();
         await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) => published.Writer.TryWrite(message!));
@@ -52,7 +53,7 @@ public sealed class RedisReplyScriptsTests(SharedRedisServer redisServer) : ICla
     [Fact]
     public async Task AFinalizersBatchReleasesTheConversationOnlyWhileTheDeadReplyHoldsIt()
     {
-        await using var redis = TestRedis.Connect(redisServer.Server.ConnectionString);
+        await using var redis = TestRedis.Connect(await redisServers.ConnectionStringAsync(RedisTopology.SingleNode));
         var database = redis.GetDatabase();
         var (lease, otherLease) = (TestRedis.Key("lease"), TestRedis.Key("other-lease"));
         await database.StringSetAsync(lease, "dead");

@@ -5,6 +5,7 @@ using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Replies;
 using AspireChat.Tests.Fakes;
+using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Integration.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -13,21 +14,28 @@ namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>
 /// Resume against the reply broker in process: the in-memory broker, and the Redis broker on a real
-/// redis-server. The same behaviour is asserted of both.
+/// redis-server and on a Redis Cluster. The same behaviour is asserted of all.
 /// </summary>
-public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<SharedRedisServer>, IAsyncDisposable
+[ClusterPending(RedisTopologies.CrossSlot)]
+public sealed class ResumeTests(SharedRedis redisServers) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
     private readonly List<ConnectionMultiplexer> _clients = [];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string> Brokers => ["memory", "redis"];
+    /// <summary>"memory", "redis" (one node) and "redis-cluster".</summary>
+    public static IEnumerable<ITheoryDataRow> Brokers =>
+    [
+        new TheoryDataRow("memory"),
+        RedisTopologies.Row(typeof(ResumeTests), RedisTopology.SingleNode, "redis"),
+        RedisTopologies.Row(typeof(ResumeTests), RedisTopology.Cluster, "redis-cluster"),
+    ];
 
     [Theory]
     [MemberData(nameof(Brokers))]
     public async Task ReconnectingAtRandomPointsHundredsOfTimesNeverLosesNorRepeatsAChunk(string kind)
     {
-        await using var chat = Harness(kind);
+        await using var chat = await HarnessAsync(kind);
         var tokens = Enumerable.Range(0, 900).Select(i => $"t{i} ").ToList();
         var (reply, first) = chat.Send("Count for me.");
         var start = await first.NextAsync<StartFrame>();
@@ -61,7 +69,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
     [MemberData(nameof(Brokers))]
     public async Task ResumeWithAFutureSeqAnUnknownReplyOrAnotherOwnersConversationIsRefusedWithoutData(string kind)
     {
-        await using var chat = Harness(kind);
+        await using var chat = await HarnessAsync(kind);
         chat.Model.Say("secret ", "text");
         chat.Model.End();
         var (_, observer) = chat.Send("Mine.");
@@ -105,7 +113,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
     [MemberData(nameof(Brokers))]
     public async Task ASecondTabWatchingTheConversationSeesTheUserMessageAndTheWholeReplyLive(string kind)
     {
-        await using var chat = Harness(kind);
+        await using var chat = await HarnessAsync(kind);
         chat.Model.Say("first");
         chat.Model.End();
         var (_, one) = chat.Send("One.");
@@ -151,11 +159,11 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         _ => null,
     };
 
-    [Fact]
-    public async Task AWatchWhoseCatchUpIsCutByRedisGoesOnOnceRedisAnswersAndMissesNothing()
+    [Theory, RedisTopologies]
+    public async Task AWatchWhoseCatchUpIsCutByRedisGoesOnOnceRedisAnswersAndMissesNothing(RedisTopology topology)
     {
         FailOnceRedis? faulty = null;
-        await using var chat = Harness("redis", redis => (faulty = FailOnceRedis.Wrap(redis)).Multiplexer);
+        await using var chat = await HarnessAsync(topology, redis => (faulty = FailOnceRedis.Wrap(redis)).Multiplexer);
         chat.Model.Say("one ", "two ");
         var (reply, asker) = chat.Send("Count.");
         var start = await asker.NextAsync<StartFrame>();
@@ -181,11 +189,11 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
-    [Fact]
-    public async Task AMessageToAConversationStreamingOnAnotherInstanceIsBusyUntilThatReplyEnds()
+    [Theory, RedisTopologies]
+    public async Task AMessageToAConversationStreamingOnAnotherInstanceIsBusyUntilThatReplyEnds(RedisTopology topology)
     {
-        await using var first = Harness("redis");
-        await using var second = Harness("redis");
+        await using var first = await HarnessAsync(topology);
+        await using var second = await HarnessAsync(topology);
         first.Model.Say("one ");
         var (reply, asker) = first.Send("First.");
         var start = await asker.NextAsync<StartFrame>();
@@ -204,15 +212,15 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         Assert.Equal(start.ConversationId, busy.ConversationId);
         Assert.Equal("two", string.Concat(taken.OfType<ChunkFrame>().Select(c => c.Content)));
         Assert.NotEqual(reply.MessageId, taken.OfType<StartFrame>().Single().MessageId);
-        var redis = Connect().GetDatabase();
+        var redis = (await ConnectAsync(topology)).GetDatabase();
         Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, await redis.StringGetAsync(RedisKeys.LatestReply(start.ConversationId)));
     }
 
-    [Fact]
-    public async Task AReplyStreamExpiresOnItsOwnWhileItStreamsAndKeepsTheRetentionOnceEnded()
+    [Theory, RedisTopologies]
+    public async Task AReplyStreamExpiresOnItsOwnWhileItStreamsAndKeepsTheRetentionOnceEnded(RedisTopology topology)
     {
-        await using var chat = Harness("redis");
-        var redis = Connect().GetDatabase();
+        await using var chat = await HarnessAsync(topology);
+        var redis = (await ConnectAsync(topology)).GetDatabase();
         var retention = new ReplyOptions().Retention;
         chat.Model.Say("one ", "two ");
         var (reply, asker) = chat.Send("Count.");
@@ -254,10 +262,10 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
-    [Fact]
-    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeInRedis()
+    [Theory, RedisTopologies]
+    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeInRedis(RedisTopology topology)
     {
-        await using var chat = Harness("redis");
+        await using var chat = await HarnessAsync(topology);
         // Claims the conversation for a next message inside its delivery of the end, before the reply's other
         // observers hear it: a claim sent on the shared connection ahead of the release would find it busy.
         var quick = new ClaimAtEndObserver(chat.Leases);
@@ -269,11 +277,11 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         Assert.Equal(LeaseOutcome.Taken, (await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token)).Outcome);
     }
 
-    [Fact]
-    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeOnAnotherInstance()
+    [Theory, RedisTopologies]
+    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeOnAnotherInstance(RedisTopology topology)
     {
-        await using var producing = Harness("redis");
-        await using var other = Harness("redis");
+        await using var producing = await HarnessAsync(topology);
+        await using var other = await HarnessAsync(topology);
         // The next message goes to another instance, on another connection to Redis: nothing queues it behind the
         // release, so the release must be done before the end goes out.
         var quick = new ClaimAtEndObserver(other.Leases);
@@ -285,21 +293,23 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         Assert.Equal(LeaseOutcome.Taken, (await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token)).Outcome);
     }
 
-    private ConnectionMultiplexer Connect()
+    private async Task<ConnectionMultiplexer> ConnectAsync(RedisTopology topology)
     {
-        var redis = TestRedis.Connect(redisServer.Server.ConnectionString);
+        var redis = TestRedis.Connect(await redisServers.ConnectionStringAsync(topology));
         _clients.Add(redis);
         return redis;
     }
 
-    private ChatHarness Harness(string kind, Func<IConnectionMultiplexer, IConnectionMultiplexer>? brokersRedis = null)
+    private Task<ChatHarness> HarnessAsync(string kind) => kind switch
     {
-        if (kind == "memory")
-        {
-            return new ChatHarness();
-        }
+        "memory" => Task.FromResult(new ChatHarness()),
+        "redis" => HarnessAsync(RedisTopology.SingleNode),
+        _ => HarnessAsync(RedisTopology.Cluster),
+    };
 
-        var redis = Connect();
+    private async Task<ChatHarness> HarnessAsync(RedisTopology topology, Func<IConnectionMultiplexer, IConnectionMultiplexer>? brokersRedis = null)
+    {
+        var redis = await ConnectAsync(topology);
         var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
         var broker = brokersRedis?.Invoke(redis) ?? redis;
         return new ChatHarness(store, redis: broker);
