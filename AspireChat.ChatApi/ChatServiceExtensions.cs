@@ -63,8 +63,10 @@ public static class ChatServiceExtensions
             .BindConfiguration(ReplyOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Bound at start, so a misspelt value stops the start instead of the first reply over Redis.
         builder.Services.AddOptions<ReplyTelemetryOptions>()
-            .BindConfiguration(ReplyTelemetryOptions.SectionName);
+            .BindConfiguration(ReplyTelemetryOptions.SectionName)
+            .ValidateOnStart();
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConversationStoreExtensions.ConnectionName)))
         {
             builder.Services.AddSingleton<InMemoryConversationLeases>();

@@ -32,6 +32,7 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         var (reply, observer) = chat.Send("Hello");
         var stream = RedisKeys.ReplyStream(reply.MessageId);
         await StoredAsync(redis, stream, 1);
+        var replySpan = SpanOf(reply);
 
         string[] tokens = ["One", " frame", " at", " a", " time."];
         for (var i = 0; i < tokens.Length; i++)
@@ -43,7 +44,7 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         chat.Model.Finish();
         chat.Model.End();
         await observer.UntilEndAsync();
-        var span = await EndedAsync(reply);
+        var span = await EndedAsync(replySpan);
         var frames = await FramesAsync(redis, stream);
 
         // The start, five chunks, the end: each its own append.
@@ -65,6 +66,7 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         var stream = RedisKeys.ReplyStream(reply.MessageId);
         chat.Model.Say("Before");
         await StoredAsync(redis, stream, 2);
+        var replySpan = SpanOf(reply);
 
         // Gone while a chunk waits to be stored, back empty (nothing was saved to disk).
         await server.StopAsync();
@@ -77,7 +79,7 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         chat.Model.Finish();
         chat.Model.End();
         await observer.UntilEndAsync(TimeSpan.FromSeconds(30));
-        var span = await EndedAsync(reply, TimeSpan.FromSeconds(30));
+        var span = await EndedAsync(replySpan, TimeSpan.FromSeconds(30));
         var frames = await FramesAsync(redis, stream);
 
         // The stream is whole again: the two frames stored before the restart were sent again with the rest.
@@ -95,10 +97,12 @@ public sealed class ReplyStoreSummaryTests : IDisposable
     private static async Task<List<string>> FramesAsync(ConnectionMultiplexer redis, string stream) =>
         [.. (await redis.GetDatabase().StreamRangeAsync(stream)).Select(entry => (string)entry["frame"]!)];
 
+    /// <summary>The reply's span, taken while it streams: the reply lets go of it at its end.</summary>
+    private static Activity SpanOf(LiveReply reply) => reply.Activity ?? throw new InvalidOperationException("The streaming reply has no span.");
+
     /// <summary>The reply span, once it has ended: after the publisher stored the end and summed itself up.</summary>
-    private static async Task<Activity> EndedAsync(LiveReply reply, TimeSpan? within = null)
+    private static async Task<Activity> EndedAsync(Activity span, TimeSpan? within = null)
     {
-        var span = reply.Activity ?? throw new InvalidOperationException("The reply has no span.");
         await TestRedis.WaitUntilAsync(() => span.IsStopped, "The reply span never ended.", within ?? TimeSpan.FromSeconds(10));
         Assert.Equal(FinishReasons.Stop, span.GetTagItem(ReplyTelemetry.Attributes.FinishReason));
         return span;
