@@ -118,11 +118,11 @@ public sealed class RedisReplyBroker(
         (string?)await _redis.StringGetAsync(RedisReplyKeys.Latest(conversationId)).WaitAsync(cancellationToken) is { } latest
         && await FinalizeIfUnfinishedAsync(latest, cancellationToken) == Finalized.Now;
 
-    public Task PublishBranchAsync(string ownerId, BranchFrame branch, string? originId, CancellationToken cancellationToken)
+    public Task PublishFrameAsync(string ownerId, string conversationId, ServerFrame frame, string? originId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(branch);
+        ArgumentNullException.ThrowIfNull(frame);
         // Like a user message: frame 0 of no reply, delivered live to the watchers (who are the owner's).
-        return _redis.PublishAsync(RedisChannel.Literal(RedisReplyKeys.Channel(branch.ConversationId)), RedisReplyFormat.Envelope(0, branch.LeafId, originId, branch)).WaitAsync(cancellationToken);
+        return _redis.PublishAsync(RedisChannel.Literal(RedisReplyKeys.Channel(conversationId)), RedisReplyFormat.Envelope(0, conversationId, originId, frame)).WaitAsync(cancellationToken);
     }
 
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
@@ -173,7 +173,8 @@ public sealed class RedisReplyBroker(
         try
         {
             // Same ids as the producer would have used: if it comes back, its own write is a no-op.
-            var assistant = new ConversationMessage(messageId, MessageRoles.Assistant, text, timeProvider.GetUtcNow(), FinishReasons.Interrupted);
+            // The model is known from the start frame; the producer's span was never exported (it died), so no trace to name.
+            var assistant = new ConversationMessage(messageId, MessageRoles.Assistant, text, timeProvider.GetUtcNow(), FinishReasons.Interrupted, Model: start.Model);
             await store.AppendTurnAsync(ownerId, start.ConversationId, userMessage, assistant, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

@@ -12,8 +12,8 @@ namespace AspireChat.ChatApi.Chat;
 /// <summary>What prep hands to exec: the prompt, and where the reply goes.</summary>
 public sealed record ChatPrompt(string ConversationId, IReadOnlyList<ChatMessage> Messages, ConversationMessage UserMessage, LiveReply Reply, CancellationToken StopToken);
 
-/// <summary>What exec hands to post: the reply as far as it got.</summary>
-public sealed record ChatReply(string Text, string FinishReason, TokenUsage? Usage, Exception? Error = null);
+/// <summary>What exec hands to post: the reply as far as it got, and the span of the model call that wrote it.</summary>
+public sealed record ChatReply(string Text, string FinishReason, TokenUsage? Usage, Exception? Error = null, string? ModelSpanId = null);
 
 /// <summary>
 /// The heart of AspireChat, one async streaming node:
@@ -66,6 +66,7 @@ public sealed class StreamingChatNode(
         var options = new ChatOptions { ModelId = _modelName, MaxOutputTokens = modelOptions.Value.MaxOutputTokens };
         string? finishReason = null;
         TokenUsage? usage = null;
+        string? modelSpanId = null;
         try
         {
             await foreach (var update in model.GetStreamingResponseAsync(prompt.Messages, options, call.Token))
@@ -81,6 +82,7 @@ public sealed class StreamingChatNode(
                     RecordFirstChunk(reply.Activity, prompt.UserMessage.CreatedAt);
                 }
 
+                modelSpanId = ModelSpanChatClient.SpanIdOf(update) ?? modelSpanId;
                 finishReason = update.FinishReason is { } reason ? ToFinishReason(reason) : finishReason;
                 // Indexed, not LINQ: this runs once per token.
                 for (var i = 0; i < update.Contents.Count; i++)
@@ -92,21 +94,21 @@ public sealed class StreamingChatNode(
                 }
             }
 
-            return new ChatReply(reply.Text, finishReason ?? FinishReasons.Stop, usage);
+            return new ChatReply(reply.Text, finishReason ?? FinishReasons.Stop, usage, ModelSpanId: modelSpanId);
         }
         catch (OperationCanceledException) when (prompt.StopToken.IsCancellationRequested)
         {
-            return new ChatReply(reply.Text, FinishReasons.Cancelled, usage);
+            return new ChatReply(reply.Text, FinishReasons.Cancelled, usage, ModelSpanId: modelSpanId);
         }
         catch (OperationCanceledException) when (call.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             var timeout = new TimeoutException($"The model sent nothing for {idleTimeout.TotalSeconds:0.#} s.");
-            return reply.Seq > 0 ? new ChatReply(reply.Text, FinishReasons.Error, usage, timeout) : throw timeout;
+            return reply.Seq > 0 ? new ChatReply(reply.Text, FinishReasons.Error, usage, timeout, modelSpanId) : throw timeout;
         }
         catch (Exception exception) when (reply.Seq > 0 && !cancellationToken.IsCancellationRequested)
         {
             // The client already has part of the reply: a retry would repeat it, so keep what came.
-            return new ChatReply(reply.Text, FinishReasons.Error, usage, exception);
+            return new ChatReply(reply.Text, FinishReasons.Error, usage, exception, modelSpanId);
         }
     }
 
@@ -122,7 +124,9 @@ public sealed class StreamingChatNode(
             reply.Fail(ErrorCodes.ModelError, DescribeModelFailure(error));
         }
 
-        var assistantMessage = new ConversationMessage(reply.MessageId, MessageRoles.Assistant, result.Text, timeProvider.GetUtcNow(), result.FinishReason, result.Usage);
+        // With the reply's telemetry, so that a rating given later can be tied to the trace (Feedback/).
+        var assistantMessage = new ConversationMessage(reply.MessageId, MessageRoles.Assistant, result.Text, timeProvider.GetUtcNow(), result.FinishReason, result.Usage,
+            TraceId: reply.Activity?.TraceId.ToHexString(), SpanId: reply.Activity?.SpanId.ToHexString(), ModelSpanId: result.ModelSpanId, Model: _modelName);
         switch (await SaveTurnAsync(turn, prompt.UserMessage, assistantMessage, cancellationToken))
         {
             case SaveOutcome.Failed:
