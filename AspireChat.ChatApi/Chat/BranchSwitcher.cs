@@ -59,7 +59,7 @@ public sealed class BranchSwitcher(IConversationStore store, IReplyBroker broker
             }
 
             var branch = new BranchFrame(conversationId, leaf);
-            await broker.PublishBranchAsync(ownerId, branch, originId, cancellationToken);
+            await broker.PublishFrameAsync(ownerId, conversationId, branch, originId, cancellationToken);
             return branch;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

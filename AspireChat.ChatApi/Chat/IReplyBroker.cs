@@ -38,10 +38,11 @@ public interface IReplyBroker
     Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Tells the conversation's watchers, on every instance, that its active leaf moved (a switch),
-    /// except the connection <paramref name="originId"/> that moved it.
+    /// Tells the conversation's watchers, on every instance, what changed there outside a reply: its active
+    /// leaf moved (a switch, <see cref="BranchFrame"/>), a reply was rated (<see cref="FeedbackFrame"/>).
+    /// The connection <paramref name="originId"/> that caused it, if any, is left out.
     /// </summary>
-    Task PublishBranchAsync(string ownerId, BranchFrame branch, string? originId, CancellationToken cancellationToken);
+    Task PublishFrameAsync(string ownerId, string conversationId, ServerFrame frame, string? originId, CancellationToken cancellationToken);
 
     /// <summary>Asks every instance to stop the reply streaming in the owner's conversation.</summary>
     Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken);

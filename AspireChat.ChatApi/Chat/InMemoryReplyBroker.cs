@@ -113,18 +113,18 @@ public sealed class InMemoryReplyBroker(IConversationStore store, IOptions<Reply
     // A producer here dies only with the process, and every reply it held in memory with it.
     public Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) => Task.FromResult(false);
 
-    public Task PublishBranchAsync(string ownerId, BranchFrame branch, string? originId, CancellationToken cancellationToken)
+    public Task PublishFrameAsync(string ownerId, string conversationId, ServerFrame frame, string? originId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(branch);
+        ArgumentNullException.ThrowIfNull(frame);
         Watcher[] watchers;
         lock (_lock)
         {
-            watchers = _watchers.TryGetValue(branch.ConversationId, out var list) ? [.. list] : [];
+            watchers = _watchers.TryGetValue(conversationId, out var list) ? [.. list] : [];
         }
 
         foreach (var watcher in watchers.Where(w => w.OwnerId == ownerId && w.OriginId != originId))
         {
-            watcher.Observer.TryDeliver(branch);
+            watcher.Observer.TryDeliver(frame);
         }
 
         return Task.CompletedTask;
