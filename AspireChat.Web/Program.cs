@@ -1,11 +1,14 @@
 using AspireChat.Web;
 using AspireChat.Web.Proxy;
+using AspireChat.Web.Shares;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 // /api and /ws go to ChatApi, so the browser only ever talks to this origin.
 builder.AddChatProxy();
+// /s/{id}: a share's read-only page, with the share read from ChatApi.
+builder.AddSharePage();
 
 var app = builder.Build();
 
@@ -16,6 +19,7 @@ app.UseStaticFiles();
 
 app.MapDefaultEndpoints();
 app.MapChatProxy();
+app.MapSharePage();
 
 app.Run();
 

@@ -2,10 +2,13 @@
 import { ApiError, deleteConversation, exportUrl, getConversation, listConversations, renameConversation } from './api.js';
 import { ChatSocket } from './chat-socket.js';
 import { Conversation } from './conversation.js';
+import { rateMessage } from './feedback.js';
 import { createClientId, createTraceparent } from './ids.js';
 import { MessageView } from './message-view.js';
-import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame } from './protocol.js';
+import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame, switchToMessageFrame } from './protocol.js';
 import { ScrollFollower } from './scroll-follow.js';
+import { initSearch } from './search.js';
+import { initShare } from './share.js';
 import { renderSidebar } from './sidebar.js';
 
 /** @typedef {import('./conversation.js').ChatMessage} ChatMessage */
@@ -38,6 +41,7 @@ const ui = {
   exportMenu: /** @type {HTMLDetailsElement} */ ($('#export')),
 };
 
+const sharing = initShare({ before: ui.exportMenu });
 const socket = new ChatSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 const follower = new ScrollFollower(ui.scroller, ui.jump);
 
@@ -65,6 +69,7 @@ const messageActions = {
     return { index: siblings.indexOf(message) + 1, count: siblings.length };
   },
   busy: () => conversation.busy,
+  rate: (message, feedback) => rateMessage(conversation.id, message, feedback, () => views.get(message.id)?.update()),
 };
 
 /** @param {ChatMessage} message */
@@ -124,6 +129,7 @@ function renderState() {
     }
   }
   ui.exportMenu.hidden = conversation.id === null;
+  sharing.setConversation(conversation.id);
   if (conversation.id) {
     for (const link of ui.exportMenu.querySelectorAll('a')) {
       link.href = exportUrl(conversation.id, link.dataset.format === 'json' ? 'json' : 'md', link.dataset.branches === 'all');
@@ -312,6 +318,33 @@ async function rename(id, title) {
   return null;
 }
 
+/**
+ * Opens a conversation at one of its messages (a search result): shows that message's branch the way a
+ * click on ‹ › does (here and, through `switch`, in every tab) and scrolls it into view.
+ * @param {string} conversationId
+ * @param {string | null} messageId null: the conversation as it was left (a title matched)
+ */
+async function reveal(conversationId, messageId) {
+  await openConversation(conversationId, { push: true });
+  const message = messageId ? conversation.find(messageId) : undefined;
+  if (!message) {
+    if (messageId && conversation.id === conversationId) {
+      showNotice('That message is no longer in the conversation.');
+    }
+    return;
+  }
+  if (!conversation.messages.includes(message) && conversation.id) {
+    conversation.leafId = conversation.newestLeafUnder(message.id);
+    socket.send(switchToMessageFrame(conversation.id, message.id));
+    renderConversation({ follow: false });
+  }
+  follower.following = false;
+  const element = views.get(message.id)?.element;
+  element?.scrollIntoView({ block: 'center' });
+  element?.classList.add('found');
+  setTimeout(() => element?.classList.remove('found'), 2500);
+}
+
 const sidebarActions = {
   /** @param {string} id */
   open: (id) => openConversation(id, { push: true }),
@@ -481,6 +514,8 @@ document.addEventListener('keydown', (event) => {
 });
 window.addEventListener('popstate', () => openConversation(new URLSearchParams(location.search).get('c')));
 window.addEventListener('online', () => socket.connect());
+
+initSearch({ open: reveal, openButton: document.querySelector('[data-action="search"]') });
 
 // ---- Start -----------------------------------------------------------------
 
