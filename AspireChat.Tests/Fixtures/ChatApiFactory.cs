@@ -2,14 +2,16 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireChat.Tests.Fixtures;
 
 /// <summary>
 /// ChatApi in process (TestServer), configured through the same keys as in production, with a
-/// fast offline model unless a test says otherwise.
+/// fast offline model unless a test says otherwise, and any services a test replaces.
 /// </summary>
-public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     private static readonly Dictionary<string, string?> s_defaults = new()
     {
@@ -22,6 +24,12 @@ public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null)
         foreach (var (key, value) in s_defaults.Concat(settings ?? []).GroupBy(p => p.Key).Select(g => g.Last()))
         {
             builder.UseSetting(key, value);
+        }
+
+        // Services a test replaces (a clock it moves).
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 
