@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -161,6 +162,19 @@ public sealed class FeedbackApiTests : IAsyncDisposable
             ActivityStopped = spans.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
+        var counted = new ConcurrentQueue<(long Value, Dictionary<string, object?> Tags)>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listening) =>
+            {
+                if (instrument.Meter.Name == FeedbackTelemetry.SourceName && instrument.Name == "aspirechat.feedback.ratings")
+                {
+                    listening.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((_, value, tags, _) => counted.Enqueue((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+        meters.Start();
         var (client, _, conversationId, _, replyId) = await TurnAsync();
         var reply = (await client.GetFromJsonAsync<JsonObject>($"/api/conversations/{conversationId}", Token))!["messages"]![1]!;
         var (traceId, spanId, modelSpanId) = ((string)reply["traceId"]!, (string)reply["spanId"]!, (string)reply["modelSpanId"]!);
@@ -187,6 +201,12 @@ public sealed class FeedbackApiTests : IAsyncDisposable
         Assert.Contains(new KeyValuePair<string, object?>("gen_ai.evaluation.score.label", "thumbs_down"), evaluation.Attributes);
         Assert.DoesNotContain(evaluation.Attributes, a => a.Value?.ToString()?.Contains("capital", StringComparison.Ordinal) == true);
         Assert.DoesNotContain("capital", evaluation.Message, StringComparison.Ordinal);
+
+        // Counted by rating and model.
+        var count = Assert.Single(counted);
+        Assert.Equal(1, count.Value);
+        Assert.Equal("thumbs_down", count.Tags["gen_ai.evaluation.score.label"]);
+        Assert.Equal("offline", count.Tags["gen_ai.request.model"]);
     }
 
     private static string FeedbackPath(string conversationId, string messageId) =>
