@@ -5,6 +5,8 @@ using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Feedback;
 using AspireChat.ChatApi.Models;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Replies;
+using AspireChat.ChatApi.Replies.Redis;
 using AspireChat.ChatApi.Search;
 using AspireChat.ChatApi.Shares;
 using AspireChat.ChatApi.WebSockets;
@@ -16,7 +18,7 @@ namespace AspireChat.ChatApi;
 
 public static class ChatServiceExtensions
 {
-    /// <summary>Everything the chat needs: options, the model, the conversation store (with search, shares, feedback), the reply coordinator, limits.</summary>
+    /// <summary>Everything the chat needs: options, the model, the conversation store (with search, shares, feedback), the turn's flow, the replies, limits.</summary>
     public static IHostApplicationBuilder AddChatServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ChatServiceOptions>()
@@ -32,11 +34,17 @@ public static class ChatServiceExtensions
         builder.AddSearch();
         builder.AddShares();
         builder.AddFeedback();
-        builder.AddReplyBroker();
+        builder.AddReplies();
 
+        // A chat turn's flow: its nodes keep no state, so one flow serves every turn (Chat/ChatTurnFlow.cs).
+        builder.Services.AddSingleton<LoadConversationNode>();
+        builder.Services.AddSingleton<AnnounceTurnNode>();
+        builder.Services.AddSingleton<StreamReplyNode>();
+        builder.Services.AddSingleton<SaveTurnNode>();
+        builder.Services.AddSingleton<ChatTurnFlow>();
         builder.Services.AddSingleton<ReplyCoordinator>();
-        builder.Services.AddSingleton<BranchSwitcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ReplyCoordinator>());
+        builder.Services.AddSingleton<BranchSwitcher>();
         builder.Services.AddSingleton<ConnectionCounter>();
 
         var limits = builder.Configuration.GetSection(ChatServiceOptions.SectionName).Get<ChatServiceOptions>()?.Limits ?? new ChatLimits();
@@ -50,19 +58,26 @@ public static class ChatServiceExtensions
         return builder;
     }
 
-    /// <summary>Where replies go beyond their connection: Redis when the conversation store is Redis (replicas), process memory otherwise.</summary>
-    private static void AddReplyBroker(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The conversation lease and the reply broker: in Redis when the conversation store is Redis (replicas), in
+    /// process memory otherwise (docs/design.md, "Replies that survive").
+    /// </summary>
+    private static void AddReplies(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ReplyBrokerOptions>()
-            .BindConfiguration(ReplyBrokerOptions.SectionName)
+        builder.Services.AddOptions<ReplyOptions>()
+            .BindConfiguration(ReplyOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConversationStoreExtensions.ConnectionName)))
         {
+            builder.Services.AddSingleton<InMemoryConversationLeases>();
+            builder.Services.AddSingleton<IConversationLeases>(services => services.GetRequiredService<InMemoryConversationLeases>());
             builder.Services.AddSingleton<IReplyBroker, InMemoryReplyBroker>();
         }
         else
         {
+            builder.Services.AddSingleton<RedisReplyFinalizer>();
+            builder.Services.AddSingleton<IConversationLeases, RedisConversationLeases>();
             builder.Services.AddSingleton<RedisReplyBroker>();
             builder.Services.AddSingleton<IReplyBroker>(services => services.GetRequiredService<RedisReplyBroker>());
             builder.Services.AddHostedService(services => services.GetRequiredService<RedisReplyBroker>());
@@ -72,6 +87,8 @@ public static class ChatServiceExtensions
     /// <summary>The chat's endpoints: the WebSocket, the event-stream fallback, the conversations, search, shares and feedback APIs.</summary>
     public static WebApplication MapChatApi(this WebApplication app)
     {
+        // Before the WebSocket middleware, which takes the upgrade feature as it finds it.
+        app.UseInvalidUtf8CloseReason();
         app.UseWebSockets();
         app.UseRateLimiter();
 

@@ -1,12 +1,15 @@
 using AspireChat.Web;
 using AspireChat.Web.Proxy;
 using AspireChat.Web.Shares;
+using AspireChat.Web.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 // /api and /ws go to ChatApi, so the browser only ever talks to this origin.
 builder.AddChatProxy();
+// The page's own spans, relayed to the dashboard or a collector (off unless BrowserTelemetry:Endpoint is set).
+builder.AddBrowserTelemetry();
 // /s/{id}: a share's read-only page, with the share read from ChatApi.
 builder.AddSharePage();
 
@@ -18,6 +21,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 
 app.MapDefaultEndpoints();
+app.MapBrowserTelemetry();
 app.MapChatProxy();
 app.MapSharePage();
 

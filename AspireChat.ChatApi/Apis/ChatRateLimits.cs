@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Owners;
 
 namespace AspireChat.ChatApi.Apis;

@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Owners;
 using AspireChat.ChatApi.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Owners;
 using AspireChat.ChatApi.Protocol;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Feedback;
 using AspireChat.ChatApi.Owners;
@@ -117,7 +117,7 @@ public static class FeedbackApi
         {
             try
             {
-                await broker.PublishFrameAsync(owner.Id, id, new FeedbackFrame(id, messageId, feedback), originId: null, cancellationToken);
+                await broker.PublishToWatchersAsync(id, new FeedbackFrame(id, messageId, feedback), originId: null, cancellationToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

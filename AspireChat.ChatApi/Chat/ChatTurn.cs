@@ -1,48 +1,61 @@
+using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Replies;
+
 namespace AspireChat.ChatApi.Chat;
 
+/// <summary>What a client asks for: a user message, a regenerate or an edit, in a conversation or a new one.</summary>
+public sealed record ChatTurnRequest(string OwnerId, string Content, string? ConversationId, string? ClientMessageId, string? Traceparent, string? OriginId = null, TurnKind Kind = TurnKind.Message, string? TargetMessageId = null);
+
 /// <summary>
-/// The shared store of one chat turn's flow: the user's message in, the streaming reply out.
-/// The prep step fills in the conversation; stop and shutdown cancel <see cref="StopToken"/>.
+/// The shared store of one chat turn's flow (docs/design.md): what the client sent, then what each node adds:
+/// load the user message and the branch above it, announce the publication of the reply, stream the model's answer.
+/// It holds data only; the nodes return what happened and the coordinator acts on it.
 /// </summary>
-public sealed class ChatTurn(string ownerId, string? conversationId, string content, string? clientMessageId, string? traceparent, DateTimeOffset receivedAt) : IDisposable
+public sealed class ChatTurn(ChatTurnRequest request, DateTimeOffset receivedAt) : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 
-    public string OwnerId { get; } = ownerId;
+    public string OwnerId { get; } = request.OwnerId;
 
-    /// <summary>The conversation to continue; null starts a new one, whose id prep sets.</summary>
-    public string? ConversationId { get; set; } = conversationId;
+    /// <summary>The conversation; for a new one, an id made for it before it is created, so it is leased like any other.</summary>
+    public string ConversationId { get; } = request.ConversationId ?? ConversationIds.New();
 
-    /// <summary>The user's text; a regenerate's prep sets it from the stored message it answers again.</summary>
-    public string Content { get; set; } = content;
+    /// <summary>The turn starts a conversation: load creates it, titled from <see cref="Content"/>.</summary>
+    public bool IsNewConversation { get; } = request.ConversationId is null;
 
-    /// <summary>A new message, a regenerate or an edit.</summary>
-    public TurnKind Kind { get; init; } = TurnKind.Message;
+    public TurnKind Kind { get; } = request.Kind;
 
     /// <summary>For a regenerate or an edit: the message it starts from.</summary>
-    public string? TargetMessageId { get; init; }
+    public string? TargetMessageId { get; } = request.TargetMessageId;
 
-    public string? ClientMessageId { get; } = clientMessageId;
+    public string? ClientMessageId { get; } = request.ClientMessageId;
 
-    public string? Traceparent { get; } = traceparent;
+    public string? Traceparent { get; } = request.Traceparent;
+
+    /// <summary>The connection that sent the message: it gets the reply directly, so its watch of the conversation passes it by.</summary>
+    public string? OriginId { get; } = request.OriginId;
 
     public DateTimeOffset ReceivedAt { get; } = receivedAt;
 
-    public LiveReply Reply { get; } = new(clientMessageId);
+    /// <summary>The reply as it streams, to the connection that asked and to every observer attached since.</summary>
+    public LiveReply Reply { get; } = new(request.ClientMessageId);
 
-    /// <summary>The connection that sent the message: its own user message is not echoed back to it.</summary>
-    public string? OriginId { get; init; }
+    /// <summary>The user's text; for a regenerate, load sets it from the stored message it answers again.</summary>
+    public string Content { get; set; } = request.Content;
 
-    /// <summary>Completes once the reply broker has carried the whole reply (set by prep).</summary>
+    /// <summary>Set by load: the user message the reply answers, new or stored (a regenerate), with its parent.</summary>
+    public ConversationMessage? UserMessage { get; set; }
+
+    /// <summary>Set by load: the branch above the user message, root first, which the prompt is built from.</summary>
+    public IReadOnlyList<ConversationMessage> History { get; set; } = [];
+
+    /// <summary>Set by announce: completes once the reply broker has carried the whole reply to other connections and instances.</summary>
     public Task Published { get; set; } = Task.CompletedTask;
 
-    /// <summary>Called by post just before <c>end</c>: a client may send its next message the moment it sees <c>end</c>.</summary>
-    public Action<ChatTurn>? ReleaseConversation { get; init; }
+    /// <summary>Set by stream: the reply as far as it got, and how it ended.</summary>
+    public ChatReply? Result { get; set; }
 
-    /// <summary>Called by prep once a new conversation exists, so it is guarded like any other.</summary>
-    public Action<ChatTurn>? ConversationCreated { get; init; }
-
-    /// <summary>Cancelled when the user stops the reply or the server shuts down.</summary>
+    /// <summary>Cancelled when the user stops the reply or the server shuts down: the model call ends, the reply is still saved.</summary>
     public CancellationToken StopToken => _stop.Token;
 
     public void RequestStop()

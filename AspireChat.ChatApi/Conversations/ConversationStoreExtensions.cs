@@ -1,3 +1,4 @@
+using AspireChat.ChatApi.Conversations.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
@@ -26,10 +27,21 @@ public static class ConversationStoreExtensions
         }
         else
         {
-            // Aspire's client integration: IConnectionMultiplexer, its health check and tracing, and the
-            // Aspire:StackExchange:Redis section. It does not abort when Redis is down: the service starts,
-            // /health says why, and the multiplexer reconnects in the background.
-            builder.AddRedisClient(ConnectionName);
+            // Aspire's client integration: IConnectionMultiplexer, its tracing, and the Aspire:StackExchange:Redis
+            // section. It does not abort when Redis is down: the service starts, /health says why, and the
+            // multiplexer reconnects in the background. Its health check needs admin mode on a cluster, so ours
+            // takes its place, under the same switch (Aspire:StackExchange:Redis:DisableHealthChecks).
+            var healthCheck = true;
+            builder.AddRedisClient(ConnectionName, settings =>
+            {
+                healthCheck = !settings.DisableHealthChecks;
+                settings.DisableHealthChecks = true;
+            });
+            if (healthCheck)
+            {
+                builder.Services.AddHealthChecks().AddCheck<RedisPrimariesHealthCheck>(RedisPrimariesHealthCheck.Name);
+            }
+
             builder.Services.AddSingleton<IConversationStore, RedisConversationStore>();
             // Parsed as the multiplexer parses it; printed without the password.
             var redacted = ConfigurationOptions.Parse(connectionString).ToString(includePassword: false);

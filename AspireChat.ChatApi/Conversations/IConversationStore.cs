@@ -6,11 +6,14 @@ namespace AspireChat.ChatApi.Conversations;
 /// </summary>
 public interface IConversationStore
 {
-    /// <summary>Creates an empty conversation for <paramref name="ownerId"/>.</summary>
-    Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken);
+    /// <summary>Creates an empty conversation for <paramref name="ownerId"/> under <paramref name="conversationId"/>, an id just made (<see cref="ConversationIds.New"/>).</summary>
+    Task<ConversationSummary> CreateAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken);
 
     /// <summary>The owner's conversations, most recently updated first.</summary>
     Task<IReadOnlyList<ConversationSummary>> ListAsync(string ownerId, CancellationToken cancellationToken);
+
+    /// <summary>True when the conversation exists and is the owner's; cheaper than reading it.</summary>
+    Task<bool> ExistsAsync(string ownerId, string conversationId, CancellationToken cancellationToken);
 
     /// <summary>The conversation with its messages, or null when it is not the owner's.</summary>
     Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken);

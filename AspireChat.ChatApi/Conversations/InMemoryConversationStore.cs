@@ -11,10 +11,10 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
     private readonly Dictionary<string, Entry> _conversations = [];
     private readonly Lock _lock = new();
 
-    public Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken)
+    public Task<ConversationSummary> CreateAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        var entry = new Entry(ConversationIds.New(), ownerId, title, now) { UpdatedAt = now };
+        var entry = new Entry(conversationId, ownerId, title, now) { UpdatedAt = now };
         lock (_lock)
         {
             _conversations.Add(entry.Id, entry);
@@ -32,6 +32,14 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
                 .OrderByDescending(c => c.UpdatedAt)
                 .Select(c => c.ToSummary())];
             return Task.FromResult(owned);
+        }
+    }
+
+    public Task<bool> ExistsAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Find(ownerId, conversationId) is not null);
         }
     }
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using StackExchange.Redis;
-using static AspireChat.ChatApi.Conversations.RedisConversationKeys;
+using static AspireChat.ChatApi.Redis.RedisKeys;
 
 namespace AspireChat.ChatApi.Feedback;
 
@@ -17,7 +18,7 @@ public sealed class RedisFeedbackStore(IConnectionMultiplexer redis) : IFeedback
 {
     // Returns { 0 } not the owner's (or gone), { 3 } no such message, { 2 } a user message, { 1, element } saved.
     private static readonly LuaScript SetScript = LuaScript.Prepare($$"""
-        if redis.call('HGET', @Conversation, '{{OwnerField}}') ~= @Owner then return { 0 } end
+        if redis.call('HGET', @Conversation, '{{ConversationFields.Owner}}') ~= @Owner then return { 0 } end
         for i, item in ipairs(redis.call('LRANGE', @Messages, 0, -1)) do
           local literal = string.match(item, '^{"id":("[^"]*")')
           if literal and cjson.decode('[' .. literal .. ']')[1] == @MessageId then

@@ -12,8 +12,14 @@ public abstract class AsyncNode<TShared, TPrep, TExec>(int maxRetries = 1, TimeS
     /// <summary>How many times exec is tried before <see cref="ExecFallbackAsync"/>; at least 1.</summary>
     public int MaxRetries { get; } = maxRetries >= 1 ? maxRetries : throw new ArgumentOutOfRangeException(nameof(maxRetries), "A node tries at least once.");
 
-    /// <summary>The pause between two tries.</summary>
+    /// <summary>The pause before the second try.</summary>
     public TimeSpan Wait { get; } = wait;
+
+    /// <summary>
+    /// What each later pause is multiplied by: 1 (PocketFlow's fixed wait) by default, 2 to double it, for work
+    /// whose failure may last (a store that restarts).
+    /// </summary>
+    public double Backoff { get; init; } = 1;
 
     /// <summary>Time source for the pause between tries (a fake one in tests).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -21,6 +27,11 @@ public abstract class AsyncNode<TShared, TPrep, TExec>(int maxRetries = 1, TimeS
     protected abstract Task<TPrep> PrepAsync(TShared shared, CancellationToken cancellationToken);
 
     protected abstract Task<TExec> ExecAsync(TPrep prep, CancellationToken cancellationToken);
+
+    /// <summary>Called after a try of exec failed, before the next; <paramref name="attempt"/> counts from 1. Does nothing by default.</summary>
+    protected virtual void OnExecFailed(TPrep prep, Exception exception, int attempt)
+    {
+    }
 
     /// <summary>Called when every try of exec failed. Rethrows by default.</summary>
     protected virtual Task<TExec> ExecFallbackAsync(TPrep prep, Exception exception, CancellationToken cancellationToken) =>
@@ -37,6 +48,7 @@ public abstract class AsyncNode<TShared, TPrep, TExec>(int maxRetries = 1, TimeS
 
     private async Task<TExec> ExecWithRetriesAsync(TPrep prep, CancellationToken cancellationToken)
     {
+        var wait = Wait;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -45,15 +57,17 @@ public abstract class AsyncNode<TShared, TPrep, TExec>(int maxRetries = 1, TimeS
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
+                OnExecFailed(prep, exception, attempt);
                 if (attempt >= MaxRetries)
                 {
                     return await ExecFallbackAsync(prep, exception, cancellationToken);
                 }
             }
 
-            if (Wait > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(Wait, TimeProvider, cancellationToken);
+                await Task.Delay(wait, TimeProvider, cancellationToken);
+                wait *= Backoff;
             }
         }
     }

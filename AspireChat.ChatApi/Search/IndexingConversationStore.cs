@@ -16,12 +16,12 @@ public sealed class IndexingConversationStore(IConversationStore inner, ISearchI
     /// <summary>The store underneath.</summary>
     public IConversationStore Inner => inner;
 
-    public async Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken)
+    public async Task<ConversationSummary> CreateAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken)
     {
-        var created = await inner.CreateAsync(ownerId, title, cancellationToken);
+        var created = await inner.CreateAsync(ownerId, conversationId, title, cancellationToken);
         try
         {
-            // After: the id is the store's. Should this fail, the first turn finds the conversation unknown to the index and adds its title.
+            // After: only a created conversation is indexed. Should this fail, the first turn finds the conversation unknown to the index and adds its title.
             await index.AddAsync(ownerId, created.Id, SearchText.DistinctWords(title), created.CreatedAt, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -34,6 +34,9 @@ public sealed class IndexingConversationStore(IConversationStore inner, ISearchI
 
     public Task<IReadOnlyList<ConversationSummary>> ListAsync(string ownerId, CancellationToken cancellationToken) =>
         inner.ListAsync(ownerId, cancellationToken);
+
+    public Task<bool> ExistsAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
+        inner.ExistsAsync(ownerId, conversationId, cancellationToken);
 
     public Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
         inner.GetAsync(ownerId, conversationId, cancellationToken);

@@ -1,7 +1,7 @@
 using AspireChat.ChatApi.Conversations;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using static AspireChat.ChatApi.Redis.SearchAndShareKeys;
+using static AspireChat.ChatApi.Redis.RedisKeys;
 
 namespace AspireChat.ChatApi.Search;
 

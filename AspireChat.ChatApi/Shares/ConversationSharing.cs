@@ -41,7 +41,7 @@ public sealed class ConversationSharing(IConversationStore conversations, IShare
         }
 
         var shared = JsonSerializer.Deserialize(json, SharesJsonContext.Default.SharedConversation)!;
-        var copy = await conversations.CreateAsync(ownerId, shared.Title, cancellationToken);
+        var copy = await conversations.CreateAsync(ownerId, ConversationIds.New(), shared.Title, cancellationToken);
         string? parent = null;
         for (var i = 0; i + 1 < shared.Messages.Count; i++)
         {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using static AspireChat.ChatApi.Redis.SearchAndShareKeys;
+using static AspireChat.ChatApi.Redis.RedisKeys;
 
 namespace AspireChat.ChatApi.Shares;
 

@@ -1,8 +1,9 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Owners;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Replies;
 using Microsoft.Extensions.Options;
 
 namespace AspireChat.ChatApi.WebSockets;
@@ -11,6 +12,8 @@ namespace AspireChat.ChatApi.WebSockets;
 internal sealed class ChatSocketAcceptor(
     ReplyCoordinator coordinator,
     IReplyBroker broker,
+    BranchSwitcher switcher,
+    IConversationStore store,
     ConnectionCounter connections,
     IOptions<ChatServiceOptions> options,
     ILogger<ChatSocketConnection> logger,
@@ -53,15 +56,15 @@ internal sealed class ChatSocketAcceptor(
                 return;
             }
 
-            ChatTelemetry.OpenConnections.Add(1);
+            ReplyTelemetry.OpenConnections.Add(1);
             try
             {
-                using var connection = new ChatSocketConnection(socket, owner.Id, coordinator, broker, settings, logger, timeProvider, coordinator.Drained);
-                await connection.RunAsync();
+                using var connection = new ChatSocketConnection(socket, settings, logger, coordinator.Drained, context.RequestAborted);
+                await connection.RunAsync(new ClientFrameDispatcher(owner.Id, connection, coordinator, broker, switcher, store, settings, timeProvider, logger));
             }
             finally
             {
-                ChatTelemetry.OpenConnections.Add(-1);
+                ReplyTelemetry.OpenConnections.Add(-1);
             }
         }
         finally

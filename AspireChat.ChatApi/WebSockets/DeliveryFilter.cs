@@ -3,15 +3,15 @@ using AspireChat.ChatApi.Protocol;
 namespace AspireChat.ChatApi.WebSockets;
 
 /// <summary>
-/// What one connection has been sent of each reply. A reply may reach a connection by two paths
-/// (the reply it asked for, and the conversation it watches), each complete and in order; passing
-/// only the start once, chunks past the last seq sent, errors once and the end once gives the
-/// client every frame exactly once, in order.
+/// What one connection's watches have sent it of each reply. A resume says how far the client got (its last seq),
+/// and a resume of a conversation already watched replaces that watch while frames of the old one may still be on
+/// their way: each watch is complete and in order, and passing only the start once, chunks past the last seq sent,
+/// errors once and the end once gives the client every frame exactly once, in order.
 /// </summary>
 /// <remarks>
 /// Once a reply's end has passed, the client has all of it, so the reply's state is dropped and only
 /// its id is kept, among the last <see cref="EndedRemembered"/> ended: a connection that lives for
-/// thousands of replies holds a bounded filter. The other path trails by moments, not by dozens of replies.
+/// thousands of replies holds a bounded filter. A replaced watch trails by moments, not by dozens of replies.
 /// </remarks>
 internal sealed class DeliveryFilter
 {

@@ -1,5 +1,3 @@
-using AspireChat.ChatApi.Chat;
-
 namespace AspireChat.ChatApi.WebSockets;
 
 /// <summary>

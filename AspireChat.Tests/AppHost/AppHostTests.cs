@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using AspireChat.Tests.Browser;
 using AspireChat.Tests.Contract;
 using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Fixtures.Otlp;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireChat.Tests.AppHost;
 
@@ -118,7 +121,98 @@ public sealed class AppHostTests(AspireAppFixture fixture) : IClassFixture<Aspir
         Assert.All(fixture.Otlp.Requests, r => Assert.False(string.IsNullOrEmpty(r.Headers["x-otlp-api-key"])));
     }
 
-    private static async Task<JsonArray> ReadMessagesAsync(WebSocketChat chat, Uri address, string conversationId, CancellationToken cancellationToken)
+    [Fact]
+    public async Task OneMessageTypedInChromiumIsOneTraceRootedAtTheBrowsersSpan()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await fixture.WaitForHealthyAsync("web", Timeout, cancellationToken);
+        var browser = new BrowserFixture();
+        await browser.InitializeAsync();
+        try
+        {
+            // A user types one message in the page web serves, and closes the tab once the reply is on screen and its
+            // span has been sent (the socket's spans are exported when it ends).
+            await using (var context = await browser.NewContextAsync(fixture.App.GetEndpoint("web", "http")))
+            {
+                var page = await ChatPage.OpenAsync(context);
+                await page.ChatAsync("Hello from Chromium under Aspire");
+                await fixture.Otlp.WaitForSpansAsync(s => s.Any(span => span.ServiceName == "browser"), TimeSpan.FromSeconds(30), cancellationToken);
+                Assert.Empty(page.Problems);
+            }
+
+            var spans = await fixture.Otlp.WaitForSpansAsync(
+                s => s.FirstOrDefault(span => span.ServiceName == "browser") is { } root
+                    && s.Any(span => span.Name == "reply" && span.ParentSpanId == root.SpanId)
+                    && s.Any(span => span.TraceId == root.TraceId && span.Name.StartsWith("chat ", StringComparison.Ordinal))
+                    && s.Any(span => span.ServiceName == "web" && span.Attribute("url.path") as string == "/ws"),
+                TimeSpan.FromSeconds(30),
+                cancellationToken);
+
+            // One trace, whose only root is the browser's span: chatapi's reply under it, the model call under that.
+            var browserSpan = Assert.Single(spans, s => s.ServiceName == "browser");
+            var trace = spans.Where(s => s.TraceId == browserSpan.TraceId).ToList();
+            Assert.True(browserSpan.IsRoot, $"The browser's span has a parent.{Environment.NewLine}{TraceAssert.Describe(trace)}");
+            TraceAssert.Connected(trace, rootParentSpanId: "");
+            var reply = Assert.Single(trace, s => s.ServiceName == "chatapi" && s.Name == "reply");
+            Assert.Equal(browserSpan.SpanId, reply.ParentSpanId);
+            var model = Assert.Single(trace, s => s.Name.StartsWith("chat ", StringComparison.Ordinal));
+            Assert.Equal(reply.SpanId, model.ParentSpanId);
+            Assert.Equal("message", browserSpan.Name);
+            Assert.Equal("done", browserSpan.Attribute("aspirechat.reply.outcome"));
+
+            // The reply links to the connection's trace, where web's spans are (its /ws request and its call to chatapi).
+            var link = Assert.Single(reply.Links);
+            spans = await fixture.Otlp.WaitForSpansAsync(s => s.Any(span => span.SpanId == link.SpanId), TimeSpan.FromSeconds(30), cancellationToken);
+            var connection = spans.Where(s => s.TraceId == link.TraceId).ToList();
+            Assert.Contains(connection, s => s.SpanId == link.SpanId);
+            Assert.Contains(connection, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server);
+            Assert.Contains(connection, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Client);
+
+            // What the user saw came after what the model gave: the first chunk on screen follows the model's first token at chatapi.
+            var shown = Assert.Single(browserSpan.Events, e => e.Name == "aspirechat.reply.first_chunk_shown");
+            var firstToken = Assert.Single(reply.Events, e => e.Name == "aspirechat.reply.first_chunk");
+            Assert.True(shown.TimeUnixNano > firstToken.TimeUnixNano, $"Shown at {shown.TimeUnixNano}, the model's first token at {firstToken.TimeUnixNano}.");
+            Assert.True(browserSpan.StartUnixNano < reply.StartUnixNano && browserSpan.EndUnixNano > shown.TimeUnixNano, "The browser's span runs from the key press to the end on screen.");
+
+            // Relayed by web with the dashboard's key, which the page never had.
+            var relayed = Assert.Single(fixture.Otlp.Requests, r => r.Protocol == "http/json");
+            Assert.False(string.IsNullOrEmpty(relayed.Headers["x-otlp-api-key"]));
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WebIsHandedTheDashboardsOtlpHttpEndpointAndKeyForTheBrowsersSpans()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
+            ["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:4318", "AppHost:OtlpApiKey=test-key", .. AspireAppFixture.OfflineModelArgs],
+            cancellationToken);
+        // Built, not started: the environment each project would get, without DCP.
+        await using var app = await appHost.BuildAsync(cancellationToken);
+        var run = app.Services.GetRequiredService<DistributedApplicationExecutionContext>();
+
+        var web = await EnvironmentOfAsync(appHost, "web", run, cancellationToken);
+        var chatApi = await EnvironmentOfAsync(appHost, "chatapi", run, cancellationToken);
+
+        Assert.Equal("http://localhost:4318", web["BrowserTelemetry__Endpoint"]);
+        Assert.Equal("x-otlp-api-key=test-key", web["BrowserTelemetry__Headers"]);
+        // chatapi's spans come from .NET over gRPC; it relays nothing.
+        Assert.DoesNotContain("BrowserTelemetry__Endpoint", chatApi.Keys);
+    }
+
+    private static async Task<Dictionary<string, string>> EnvironmentOfAsync(
+        IDistributedApplicationTestingBuilder appHost, string resource, DistributedApplicationExecutionContext context, CancellationToken cancellationToken)
+    {
+        var project = appHost.Resources.OfType<ProjectResource>().Single(r => r.Name == resource);
+        var configuration = await ExecutionConfigurationBuilder.Create(project).WithEnvironmentVariablesConfig().BuildAsync(context, cancellationToken: cancellationToken);
+        return configuration.EnvironmentVariables.ToDictionary(pair => pair.Key, pair => pair.Value);
+    }
+
+    internal static async Task<JsonArray> ReadMessagesAsync(WebSocketChat chat, Uri address, string conversationId, CancellationToken cancellationToken)
     {
         using var client = chat.CreateHttpClient(address);
         var conversation = JsonNode.Parse(await client.GetStringAsync($"/api/conversations/{conversationId}", cancellationToken))!;

@@ -12,7 +12,7 @@ namespace AspireChat.Tests.AppHost;
 /// The whole AppHost (cache, chatapi, web and the dashboard) started once for the Aspire tests, as
 /// <c>dotnet run</c> starts it, with three changes for a test run: every port is free and random (a developer's
 /// AppHost may be running), the cache keeps its data in a folder (or a volume) of the run's own, and the services'
-/// OTLP export goes to an <see cref="OtlpReceiver"/> the tests can read. Whatever the developer configured, the
+/// OTLP export (and web's relay of the browser's spans) goes to an <see cref="OtlpReceiver"/> the tests can read. Whatever the developer configured, the
 /// model is the offline one. Every resource's log is kept, so a test that fails says what the resources said.
 /// </summary>
 public sealed class AspireAppFixture : IAsyncLifetime
@@ -27,10 +27,19 @@ public sealed class AspireAppFixture : IAsyncLifetime
     public static readonly IReadOnlyList<string> OfflineModelArgs = ["Parameters:openai-api-key=", "UseOpenAI=false"];
 
     private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("aspirechat-apphost-cache-").FullName;
+    private readonly IReadOnlyList<string> _args;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logs = new();
     private readonly CancellationTokenSource _stopWatchingLogs = new();
     private DistributedApplication? _app;
     private OtlpReceiver? _otlp;
+
+    public AspireAppFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>The AppHost with <paramref name="args"/> besides the test run's own (e.g. <c>Cache:RunAs=Cluster</c>).</summary>
+    internal AspireAppFixture(IReadOnlyList<string> args) => _args = args;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The app did not start.");
 
@@ -41,25 +50,26 @@ public sealed class AspireAppFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartTimeout);
         _otlp = await OtlpReceiver.StartAsync(timeout.Token);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(
-            [.. TestRunArgs(_cacheDirectory), .. OfflineModelArgs],
+            [.. TestRunArgs(_cacheDirectory), .. OfflineModelArgs, .. _args],
             (options, _) => options.DisableDashboard = false,
             timeout.Token);
         UseAnonymousVolumes(appHost);
-        ExportTelemetryTo(appHost, _otlp.GrpcEndpoint);
+        ExportTelemetryTo(appHost, _otlp);
         _app = await appHost.BuildAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
         KeepLogs(_app);
         await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
     }
 
     /// <summary>
-    /// The AppHost's http launch profile (no development certificate needed), with the dashboard, its OTLP, its MCP and
-    /// its resource service on free ports, and the cache's data (when it is a redis-server process) in <paramref name="cacheDirectory"/>.
+    /// The AppHost's http launch profile (no development certificate needed), with the dashboard, its OTLP (gRPC and HTTP),
+    /// its MCP and its resource service on free ports, and the cache's data (when it is a redis-server process) in <paramref name="cacheDirectory"/>.
     /// </summary>
     public static IEnumerable<string> TestRunArgs(string cacheDirectory) =>
     [
         "DOTNET_LAUNCH_PROFILE=http",
         $"ASPNETCORE_URLS=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
+        $"ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"ASPIRE_DASHBOARD_MCP_ENDPOINT_URL=http://localhost:{ServiceProcess.FreeTcpPort()}",
         $"Cache:DataDirectory={cacheDirectory}",
@@ -89,14 +99,23 @@ public sealed class AspireAppFixture : IAsyncLifetime
 
     /// <summary>
     /// The services export to <paramref name="otlp"/> instead of the dashboard: an environment callback added after
-    /// Aspire's own, so it overrides the endpoint Aspire gives them and keeps everything else (protocol, headers).
+    /// Aspire's own (and the AppHost's), so it overrides the endpoints they give and keeps everything else (protocol,
+    /// headers): the OTLP/gRPC endpoint of every service, and the OTLP/HTTP endpoint web relays the browser's spans to,
+    /// where the AppHost gave it one (the dashboard's).
     /// </summary>
-    private static void ExportTelemetryTo(IDistributedApplicationTestingBuilder appHost, Uri otlp)
+    private static void ExportTelemetryTo(IDistributedApplicationTestingBuilder appHost, OtlpReceiver otlp)
     {
         foreach (var project in appHost.Resources.OfType<ProjectResource>())
         {
-            project.Annotations.Add(new EnvironmentCallbackAnnotation(environment =>
-                environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.ToString()));
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+            {
+                var environment = context.EnvironmentVariables;
+                environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp.GrpcEndpoint.ToString();
+                if (environment.ContainsKey("BrowserTelemetry__Endpoint"))
+                {
+                    environment["BrowserTelemetry__Endpoint"] = otlp.HttpEndpoint.ToString();
+                }
+            }));
         }
     }
 
@@ -153,6 +172,22 @@ public sealed class AspireAppFixture : IAsyncLifetime
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             Assert.Fail($"'{resource}' was not healthy within {timeout.TotalSeconds:0} s.{Environment.NewLine}{ResourceLogs()}");
+        }
+    }
+
+    /// <summary>Waits until <paramref name="resource"/>'s state satisfies <paramref name="predicate"/>; on time-out, fails with every resource's log.</summary>
+    public async Task<ResourceEvent> WaitForAsync(string resource, Func<ResourceEvent, bool> predicate, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await App.ResourceNotifications.WaitForResourceAsync(resource, predicate, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"'{resource}' was not {what} within {timeout.TotalSeconds:0} s.{Environment.NewLine}{ResourceLogs()}");
+            throw;
         }
     }
 

@@ -3,19 +3,26 @@ extern alias AppHost;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using ContainerRuntime = AppHost::AspireChat.AppHost.Cache.ContainerRuntime;
+using InMemoryCacheResource = AppHost::AspireChat.AppHost.Cache.InMemoryCacheResource;
+using RedisClusterResource = AppHost::AspireChat.AppHost.Cache.RedisClusterResource;
 using RedisServerResource = AppHost::AspireChat.AppHost.Cache.RedisServerResource;
 
 namespace AspireChat.Tests.AppHost;
 
 /// <summary>
-/// What runs Redis for the <c>cache</c>: Aspire's container where a container runtime answers, a redis-server process
-/// where none does, and a clear failure, never a hang, when neither can run. The app model is read without starting
-/// it, except in the last test, which starts the AppHost with a redis-server that does not exist.
+/// What runs the <c>cache</c> (<c>Cache:RunAs</c>): Aspire's container where a container runtime answers, a redis-server
+/// process where none does, a local Redis Cluster, or, where no Redis can run, ChatApi's memory, with a warning on the
+/// dashboard; and a Redis that was asked for by name and cannot run fails clearly, never replaced by memory. Most tests
+/// read the app model without starting it; the last ones start the AppHost in each mode this machine can run.
 /// </summary>
 public sealed class CacheTests
 {
+    /// <summary>An AppHost's start, with DCP and the dashboard, on a busy machine.</summary>
+    private static readonly TimeSpan ModeTimeout = TimeSpan.FromMinutes(3);
+
     [Fact]
     public async Task WithNoContainerRuntimeTheCacheIsARedisServerProcessWithAPassword()
     {
@@ -48,7 +55,46 @@ public sealed class CacheTests
             await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(["Cache:RunAs=Kubernetes"], cancellationToken);
         });
 
-        Assert.Contains("Cache:RunAs is 'Kubernetes'; it must be Auto, Container or Process.", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Cache:RunAs is 'Kubernetes'; it must be Auto, Container, Process, Cluster or InMemory.", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CacheRunAsClusterIsThreeRedisServerNodesOnFixedPortsBehindOneConnectionString()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(["Cache:RunAs=Cluster", "Cache:ClusterPort=7101"], cancellationToken);
+
+        var cache = Assert.IsType<RedisClusterResource>(appHost.Resources.Single(r => r.Name == "cache"));
+        var nodes = appHost.Resources.OfType<RedisServerResource>().ToList();
+        var chatApi = appHost.Resources.Single(r => r.Name == "chatapi");
+
+        Assert.Equal([7101, 7102, 7103], cache.Ports);
+        Assert.True(cache.PasswordParameter.Secret);
+        Assert.Equal("127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103,password={cache-password.value}", cache.ConnectionStringExpression.ValueExpression);
+        Assert.Equal(["cache-7101", "cache-7102", "cache-7103"], nodes.Select(n => n.Name));
+        Assert.All(nodes, node =>
+        {
+            // Not proxied: the port a node tells clients (MOVED, CLUSTER SLOTS) is the one it listens on.
+            var endpoint = Assert.Single(node.Annotations.OfType<EndpointAnnotation>());
+            Assert.False(endpoint.IsProxied);
+            Assert.Equal(endpoint.Port, endpoint.TargetPort);
+            Assert.Contains(node.Annotations.OfType<ResourceRelationshipAnnotation>(), r => r.Resource == cache && r.Type == "Parent");
+        });
+        Assert.Contains(chatApi.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == cache);
+    }
+
+    [Fact]
+    public async Task CacheRunAsInMemoryGivesChatApiNoConnectionStringAndNothingToWaitFor()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var appHost = await DistributedApplicationTestingBuilder.CreateAsync<AspireChatAppHost>(["Cache:RunAs=InMemory"], cancellationToken);
+
+        var cache = Assert.IsType<InMemoryCacheResource>(appHost.Resources.Single(r => r.Name == "cache"));
+        var chatApi = appHost.Resources.Single(r => r.Name == "chatapi");
+
+        // No reference (the connection string's way in) and no wait: ChatApi starts at once, with history in memory.
+        Assert.DoesNotContain(chatApi.Annotations.OfType<ResourceRelationshipAnnotation>(), r => r.Resource == cache);
+        Assert.DoesNotContain(chatApi.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == cache);
     }
 
     [Fact]
@@ -81,7 +127,7 @@ public sealed class CacheTests
     public void ARuntimeWhoseInfoSucceedsIsAvailable() => Assert.Null(ContainerRuntime.WhyUnavailable("true"));
 
     [Fact]
-    public async Task WithNeitherAContainerRuntimeNorRedisServerTheCacheFailsToStartAndSaysWhy()
+    public async Task CacheRunAsProcessWithoutRedisServerFailsToStartAndSaysWhyAndIsNotReplacedByMemory()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var cacheDirectory = Directory.CreateTempSubdirectory("aspirechat-apphost-cache-").FullName;
@@ -114,6 +160,88 @@ public sealed class CacheTests
         {
             Directory.Delete(cacheDirectory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task WithNeitherAContainerRuntimeNorRedisServerAutoKeepsHistoryInMemoryWarnsOnTheDashboardAndTheAppComesUp()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        // No container runtime: podman, which DCP accepts as a name, where it is not installed; and redis-server made
+        // unfindable for this AppHost.
+        if (ContainerRuntime.WhyUnavailable("podman") is null)
+        {
+            Assert.Skip("podman answers on this machine, so the AppHost would run the cache in a container.");
+        }
+
+        await using var app = new AspireAppFixture(["ASPIRE_CONTAINER_RUNTIME=podman", "Cache:RedisServer=aspirechat-no-such-redis-server"]);
+        await app.InitializeAsync();
+
+        var cache = await app.WaitForAsync("cache", e => e.Snapshot.State?.Text == InMemoryCacheResource.StateText, "in memory", ModeTimeout, cancellationToken);
+        await app.WaitForHealthyAsync("chatapi", ModeTimeout, cancellationToken);
+        await app.WaitForHealthyAsync("web", ModeTimeout, cancellationToken);
+
+        Assert.Equal(KnownResourceStateStyles.Warn, cache.Snapshot.State!.Style);
+        Assert.NotEqual(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, cache.Snapshot.HealthStatus);
+        var properties = cache.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value?.ToString());
+        Assert.Equal(InMemoryCacheResource.InstallHint, properties[CustomResourceKnownProperties.Source]);
+        Assert.StartsWith("no container runtime answers ('podman", properties["why"], StringComparison.Ordinal);
+        Assert.EndsWith(" and 'aspirechat-no-such-redis-server' is not found", properties["why"], StringComparison.Ordinal);
+        await AssertChatKeepsHistoryInMemoryAsync(app, cancellationToken);
+    }
+
+    [Fact]
+    public async Task CacheRunAsInMemoryBringsTheAppUpWithHistoryInMemory()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var app = new AspireAppFixture(["Cache:RunAs=InMemory"]);
+        await app.InitializeAsync();
+
+        var cache = await app.WaitForAsync("cache", e => e.Snapshot.State?.Text == InMemoryCacheResource.StateText, "in memory", ModeTimeout, cancellationToken);
+        await app.WaitForHealthyAsync("chatapi", ModeTimeout, cancellationToken);
+        await app.WaitForHealthyAsync("web", ModeTimeout, cancellationToken);
+
+        Assert.Equal(KnownResourceStateStyles.Warn, cache.Snapshot.State!.Style);
+        Assert.Equal("Cache:RunAs is InMemory", cache.Snapshot.Properties.Single(p => p.Name == "why").Value?.ToString());
+        await AssertChatKeepsHistoryInMemoryAsync(app, cancellationToken);
+    }
+
+    [Fact]
+    public async Task CacheRunAsClusterFormsALocalClusterAndChatApiIsHealthyOnIt()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var firstPort = RedisCluster.FreeNodePorts(3, consecutive: true)[0];
+        await using var app = new AspireAppFixture(["Cache:RunAs=Cluster", $"Cache:ClusterPort={firstPort}"]);
+        await app.InitializeAsync();
+
+        await app.WaitForHealthyAsync("cache", ModeTimeout, cancellationToken);
+        await app.WaitForHealthyAsync("chatapi", ModeTimeout, cancellationToken);
+        await app.WaitForHealthyAsync("web", ModeTimeout, cancellationToken);
+
+        // Every node is a master holding slots of one cluster, and ChatApi reached it with the connection string.
+        var connectionString = await app.App.GetConnectionStringAsync("cache", cancellationToken);
+        Assert.StartsWith($"127.0.0.1:{firstPort},127.0.0.1:{firstPort + 1},127.0.0.1:{firstPort + 2},password=", connectionString, StringComparison.Ordinal);
+        await using var redis = Integration.Redis.TestRedis.Connect(connectionString!);
+        var servers = redis.GetServers();
+        Assert.Equal(3, servers.Length);
+        Assert.All(servers, server => Assert.Equal(StackExchange.Redis.ServerType.Cluster, server.ServerType));
+        Assert.Equal(3, servers[0].ClusterConfiguration!.Nodes.Count(node => !node.IsReplica && node.Slots.Count > 0));
+        using var chatApi = app.App.CreateHttpClient("chatapi", "http");
+        using var list = await chatApi.GetAsync("/api/conversations", cancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.OK, list.StatusCode);
+    }
+
+    /// <summary>A chat through web is answered and read back from chatapi: history in chatapi's memory.</summary>
+    private static async Task AssertChatKeepsHistoryInMemoryAsync(AspireAppFixture app, CancellationToken cancellationToken)
+    {
+        var chat = new WebSocketChat(app.App.GetEndpoint("web", "http"));
+        var reply = await chat.SendAsync("Where is my history?", traceparent: null, cancellationToken);
+        Assert.Equal("stop", reply.FinishReason);
+        var messages = await AppHostTests.ReadMessagesAsync(chat, app.App.GetEndpoint("chatapi", "http"), reply.ConversationId, cancellationToken);
+        Assert.Equal(["Where is my history?", reply.Text], messages.Select(m => (string)m!["content"]!));
+        // ChatApi was given no connection string, which is what keeps its history in memory.
+        Assert.True(app.App.ResourceNotifications.TryGetCurrentState("chatapi", out var chatApi));
+        Assert.DoesNotContain(chatApi.Snapshot.EnvironmentVariables, variable => variable.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
+        Assert.Contains(chatApi.Snapshot.EnvironmentVariables, variable => variable.Name == "Model__Provider");
     }
 
     private static bool IsFailed(string? state) =>

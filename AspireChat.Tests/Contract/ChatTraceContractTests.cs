@@ -12,24 +12,34 @@ namespace AspireChat.Tests.Contract;
 /// socket's own trace, which holds Web's proxy hop; over the HTTP fallback Web's hop is in the message's
 /// trace itself. Over both OTLP protocols, with the API key header.
 /// </summary>
+[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class ChatTraceContractTests
 {
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
     private const string RedisScope = "OpenTelemetry.Instrumentation.StackExchangeRedis";
     private static readonly string[] StaticAndProbePaths = ["/", "/js/app.js", "/css/app.css", "/health", "/alive"];
 
+    /// <summary>OTLP protocol, Redis over TLS, and the Redis topology (a cluster as a managed Redis gives it: its nodes and a password).</summary>
+    public static IEnumerable<ITheoryDataRow> Cases =>
+    [
+        RedisTopologies.Row(typeof(ChatTraceContractTests), RedisTopology.SingleNode, "grpc", false, RedisTopology.SingleNode),
+        RedisTopologies.Row(typeof(ChatTraceContractTests), RedisTopology.SingleNode, "http/protobuf", false, RedisTopology.SingleNode),
+        RedisTopologies.Row(typeof(ChatTraceContractTests), RedisTopology.SingleNode, "grpc", true, RedisTopology.SingleNode),
+        RedisTopologies.Row(typeof(ChatTraceContractTests), RedisTopology.Cluster, "grpc", false, RedisTopology.Cluster),
+    ];
+
     [Theory]
-    [InlineData("grpc", false)]
-    [InlineData("http/protobuf", false)]
-    [InlineData("grpc", true)]
-    public async Task OneMessageThroughWebIsOneConnectedTraceFromTheBrowserToTheModel(string protocol, bool redisTls)
+    [MemberData(nameof(Cases))]
+    public async Task OneMessageThroughWebIsOneConnectedTraceFromTheBrowserToTheModel(string protocol, bool redisTls, RedisTopology topology)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var password = Guid.NewGuid().ToString("N");
-        await using var redis = await RedisServer.StartAsync(new RedisServerOptions { Password = password, Tls = redisTls });
-        using var trusted = redisTls ? await TrustedCertificates.FromServerAsync(redis.Port, cancellationToken) : null;
+        await using var cluster = topology == RedisTopology.Cluster ? await RedisCluster.StartAsync(cancellationToken: cancellationToken) : null;
+        var password = cluster?.Password ?? Guid.NewGuid().ToString("N");
+        await using var redis = cluster is null ? await RedisServer.StartAsync(new RedisServerOptions { Password = password, Tls = redisTls }) : null;
+        var redisPorts = cluster?.Nodes.Select(n => (long)n.Port).ToList() ?? [redis!.Port];
+        using var trusted = redisTls ? await TrustedCertificates.FromServerAsync(redis!.Port, cancellationToken) : null;
         // As Aspire writes them: the endpoint's host and port, the password, ssl=true for a TLS endpoint.
-        var cache = $"localhost:{redis.Port},password={password}" + (redisTls ? ",ssl=true" : "");
+        var cache = cluster?.ConnectionString ?? $"localhost:{redis!.Port},password={password}" + (redisTls ? ",ssl=true" : "");
         var trust = trusted is null ? null : new Dictionary<string, string?> { ["SSL_CERT_DIR"] = trusted.CertificateDirectory };
         await using var app = await ContractApp.StartAsync(protocol, cache, trust, cancellationToken);
         var browser = BrowserTrace.New();
@@ -97,7 +107,7 @@ public sealed class ChatTraceContractTests
         Assert.All(commands, c =>
         {
             Assert.Equal("redis", c.Attribute("db.system") ?? c.Attribute("db.system.name"));
-            Assert.Equal((long)redis.Port, c.Attribute("net.peer.port") ?? c.Attribute("server.port"));
+            Assert.Contains((long)(c.Attribute("net.peer.port") ?? c.Attribute("server.port"))!, redisPorts);
             Assert.True(TraceAssert.IsDescendant(trace, c, reply.SpanId), $"{c} is not under the reply span.");
             Assert.DoesNotContain(password, string.Join(" ", c.Attributes.Select(a => $"{a.Key}={a.Value}")), StringComparison.Ordinal);
         });

@@ -1,6 +1,9 @@
+using AspireChat.ChatApi;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Models;
+using AspireChat.ChatApi.Replies;
+using AspireChat.ChatApi.Replies.Redis;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,15 +11,19 @@ using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace AspireChat.Tests.Fakes;
 
-/// <summary>The reply coordinator with its real node and store, around a model the test scripts.</summary>
+/// <summary>
+/// The reply coordinator with its real flow, leases, broker and store, around a model the test scripts. With
+/// <c>redis</c>, the leases and the broker are Redis's (the store is the one given); without, both in memory.
+/// </summary>
 public sealed class ChatHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public ChatHarness(IConversationStore? store = null, Action<ChatServiceOptions>? chat = null, Action<ModelOptions>? model = null, Func<IServiceProvider, IReplyBroker>? broker = null)
+    public ChatHarness(IConversationStore? store = null, Action<ChatServiceOptions>? chat = null, Action<ModelOptions>? model = null, IConnectionMultiplexer? redis = null, Action<ReplyOptions>? replies = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -25,6 +32,7 @@ public sealed class ChatHarness : IAsyncDisposable
         services.AddSingleton(Options.Create(ApplyTo(new ChatServiceOptions { HistoryWriteRetryWait = TimeSpan.FromMilliseconds(10) }, chat)));
         services.AddSingleton(Options.Create(ApplyTo(new ModelOptions { RetryWait = TimeSpan.FromMilliseconds(10) }, model)));
         services.AddSingleton(Options.Create(new ConversationOptions()));
+        services.AddSingleton(Options.Create(ApplyTo(new ReplyOptions(), replies)));
         services.AddSingleton<IChatClient>(Model);
         if (store is null)
         {
@@ -35,16 +43,25 @@ public sealed class ChatHarness : IAsyncDisposable
             services.AddSingleton(store);
         }
 
-        services.AddSingleton(Options.Create(new ReplyBrokerOptions()));
-        if (broker is null)
+        if (redis is null)
         {
+            services.AddSingleton<InMemoryConversationLeases>();
+            services.AddSingleton<IConversationLeases>(sp => sp.GetRequiredService<InMemoryConversationLeases>());
             services.AddSingleton<IReplyBroker, InMemoryReplyBroker>();
         }
         else
         {
-            services.AddSingleton<IReplyBroker>(broker);
+            services.AddSingleton(redis);
+            services.AddSingleton<RedisReplyFinalizer>();
+            services.AddSingleton<IConversationLeases, RedisConversationLeases>();
+            services.AddSingleton<IReplyBroker, RedisReplyBroker>();
         }
 
+        services.AddSingleton<LoadConversationNode>();
+        services.AddSingleton<AnnounceTurnNode>();
+        services.AddSingleton<StreamReplyNode>();
+        services.AddSingleton<SaveTurnNode>();
+        services.AddSingleton<ChatTurnFlow>();
         services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
         services.AddSingleton<ReplyCoordinator>();
         services.AddSingleton<BranchSwitcher>();
@@ -56,6 +73,10 @@ public sealed class ChatHarness : IAsyncDisposable
     public ReplyCoordinator Coordinator => _services.GetRequiredService<ReplyCoordinator>();
 
     public IReplyBroker Broker => _services.GetRequiredService<IReplyBroker>();
+
+    public IConversationLeases Leases => _services.GetRequiredService<IConversationLeases>();
+
+    public BranchSwitcher Switcher => _services.GetRequiredService<BranchSwitcher>();
 
     public IConversationStore Store => _services.GetRequiredService<IConversationStore>();
 

@@ -12,8 +12,11 @@ public sealed class FailingConversationStore(IConversationStore inner) : IConver
 
     public int WriteAttempts { get; private set; }
 
-    public Task<ConversationSummary> CreateAsync(string ownerId, string title, CancellationToken cancellationToken) =>
-        FailReads ? throw new IOException("store down") : inner.CreateAsync(ownerId, title, cancellationToken);
+    public Task<ConversationSummary> CreateAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken) =>
+        FailReads ? throw new IOException("store down") : inner.CreateAsync(ownerId, conversationId, title, cancellationToken);
+
+    public Task<bool> ExistsAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
+        FailReads ? throw new IOException("store down") : inner.ExistsAsync(ownerId, conversationId, cancellationToken);
 
     public Task<IReadOnlyList<ConversationSummary>> ListAsync(string ownerId, CancellationToken cancellationToken) =>
         FailReads ? throw new IOException("store down") : inner.ListAsync(ownerId, cancellationToken);

@@ -17,11 +17,13 @@ public sealed class ChatSite : IAsyncDisposable
 {
     private readonly OfflineModelPacing _pacing;
     private readonly int _chatApiPort;
+    private readonly IReadOnlyDictionary<string, string?> _chatApiEnvironment;
 
-    private ChatSite(OfflineModelPacing pacing, int chatApiPort, ServiceProcess chatApi, ServiceProcess web)
+    private ChatSite(OfflineModelPacing pacing, int chatApiPort, IReadOnlyDictionary<string, string?> chatApiEnvironment, ServiceProcess chatApi, ServiceProcess web)
     {
         _pacing = pacing;
         _chatApiPort = chatApiPort;
+        _chatApiEnvironment = chatApiEnvironment;
         ChatApi = chatApi;
         Web = web;
     }
@@ -33,17 +35,28 @@ public sealed class ChatSite : IAsyncDisposable
     /// <summary>The page's address: the only one a browser uses.</summary>
     public Uri BaseAddress => Web.BaseAddress;
 
-    public static async Task<ChatSite> StartAsync(OfflineModelPacing pacing, CancellationToken cancellationToken = default)
+    public static Task<ChatSite> StartAsync(OfflineModelPacing pacing, CancellationToken cancellationToken = default) =>
+        StartAsync(pacing, new Dictionary<string, string?>(), new Dictionary<string, string?>(), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="StartAsync(OfflineModelPacing, CancellationToken)"/>, with more environment for each process (browser
+    /// telemetry's relay for Web, OTLP export for ChatApi).
+    /// </summary>
+    public static async Task<ChatSite> StartAsync(
+        OfflineModelPacing pacing,
+        IReadOnlyDictionary<string, string?> webEnvironment,
+        IReadOnlyDictionary<string, string?> chatApiEnvironment,
+        CancellationToken cancellationToken = default)
     {
         var chatApiPort = ServiceProcess.FreeTcpPort();
-        var chatApi = await StartChatApiAsync(pacing, chatApiPort, cancellationToken);
+        var chatApi = await StartChatApiAsync(pacing, chatApiPort, chatApiEnvironment, cancellationToken);
         try
         {
             var web = await ServiceProcess.StartAsync(
                 "AspireChat.Web",
-                new Dictionary<string, string?> { ["services__chatapi__http__0"] = chatApi.BaseAddress.ToString() },
+                new Dictionary<string, string?>(webEnvironment) { ["services__chatapi__http__0"] = chatApi.BaseAddress.ToString() },
                 cancellationToken: cancellationToken);
-            return new ChatSite(pacing, chatApiPort, chatApi, web);
+            return new ChatSite(pacing, chatApiPort, chatApiEnvironment, chatApi, web);
         }
         catch
         {
@@ -59,7 +72,7 @@ public sealed class ChatSite : IAsyncDisposable
     public async Task RestartChatApiAsync(CancellationToken cancellationToken = default)
     {
         await ChatApi.DisposeAsync();
-        ChatApi = await StartChatApiAsync(_pacing, _chatApiPort, cancellationToken);
+        ChatApi = await StartChatApiAsync(_pacing, _chatApiPort, _chatApiEnvironment, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -68,10 +81,10 @@ public sealed class ChatSite : IAsyncDisposable
         await ChatApi.DisposeAsync();
     }
 
-    private static Task<ServiceProcess> StartChatApiAsync(OfflineModelPacing pacing, int port, CancellationToken cancellationToken) =>
+    private static Task<ServiceProcess> StartChatApiAsync(OfflineModelPacing pacing, int port, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
         ServiceProcess.StartAsync(
             "AspireChat.ChatApi",
-            new Dictionary<string, string?>
+            new Dictionary<string, string?>(environment)
             {
                 ["Model__Offline__TimeToFirstToken"] = pacing.TimeToFirstToken.ToString("c"),
                 ["Model__Offline__TokensPerSecond"] = pacing.TokensPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -15,8 +15,9 @@ namespace AspireChat.Tests.Fixtures;
 /// <summary>
 /// An OTLP collector for tests, standing in for the Aspire dashboard: Kestrel on loopback with one
 /// port for OTLP/gRPC (HTTP/2 cleartext, the protocol Aspire configures by default) and one for
-/// OTLP/HTTP protobuf. It decodes what arrives and records every request's headers, so a test can
-/// assert the spans, the metric names and the <c>x-otlp-api-key</c> header a service really sent.
+/// OTLP/HTTP, protobuf or JSON (the browser's spans, through Web's relay). It decodes what arrives and
+/// records every request's headers and body, so a test can assert the spans, the metric names and the
+/// <c>x-otlp-api-key</c> header a service really sent, and what a body did not hold.
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
@@ -141,14 +142,23 @@ public sealed class OtlpReceiver : IAsyncDisposable
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var payload = isGrpc ? UnframeGrpc(body.ToArray()) : body.ToArray();
+        var isJson = !isGrpc && context.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true;
         _requests.Enqueue(new OtlpRequest(
-            isGrpc ? "grpc" : "http/protobuf",
+            isGrpc ? "grpc" : isJson ? "http/json" : "http/protobuf",
             signal,
             context.Request.Protocol,
-            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            payload));
 
         switch (signal)
         {
+            case "traces" when isJson:
+                foreach (var span in OtlpJsonDecoder.DecodeTraces(payload))
+                {
+                    _spans.Enqueue(span);
+                }
+
+                break;
             case "traces":
                 foreach (var span in OtlpDecoder.DecodeTraces(payload))
                 {
@@ -174,6 +184,11 @@ public sealed class OtlpReceiver : IAsyncDisposable
             context.Response.ContentType = "application/grpc";
             await context.Response.Body.WriteAsync(new byte[5], context.RequestAborted);
             context.Response.AppendTrailer("grpc-status", "0");
+        }
+        else if (isJson)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{}", context.RequestAborted);
         }
         else
         {
@@ -213,5 +228,5 @@ public sealed class OtlpReceiver : IAsyncDisposable
     }
 }
 
-/// <summary>One OTLP export request: the protocol, the signal, the HTTP version and the headers it carried.</summary>
-public sealed record OtlpRequest(string Protocol, string Signal, string HttpVersion, IReadOnlyDictionary<string, string> Headers);
+/// <summary>One OTLP export request: the protocol, the signal, the HTTP version, the headers it carried and its body (unframed).</summary>
+public sealed record OtlpRequest(string Protocol, string Signal, string HttpVersion, IReadOnlyDictionary<string, string> Headers, byte[] Body);

@@ -24,6 +24,12 @@ public sealed record RedisServerOptions
     /// Off by default (nothing written to disk).
     /// </summary>
     public bool Persistent { get; init; }
+
+    /// <summary>
+    /// A node of a Redis Cluster (<c>cluster-enabled</c>) that its peers count as failed after this long without an
+    /// answer (<c>cluster-node-timeout</c>). Null: a standalone server. <see cref="RedisCluster"/> starts these.
+    /// </summary>
+    public TimeSpan? ClusterNodeTimeout { get; init; }
 }
 
 /// <summary>
@@ -79,15 +85,19 @@ public sealed class RedisServer : IAsyncDisposable
         return chain.Build(new X509Certificate2(certificate));
     };
 
-    public static async Task<RedisServer> StartAsync(RedisServerOptions? options = null)
+    public static Task<RedisServer> StartAsync(RedisServerOptions? options = null) =>
+        StartAsync(options ?? new RedisServerOptions(), ServiceProcess.FreeTcpPort());
+
+    /// <summary>Starts a server on <paramref name="port"/>, which the caller found free.</summary>
+    public static async Task<RedisServer> StartAsync(RedisServerOptions options, int port)
     {
         if (!File.Exists(Executable))
         {
             throw new InvalidOperationException(
-                $"{Executable} is missing. The Redis tests run against a real server: install Debian's redis-server package (apt-get install redis-server; .ci/run does).");
+                $"{Executable} is missing. The Redis tests run against a real server: install Debian's redis-server package (apt-get install redis-server; ./test.sh does).");
         }
 
-        var server = new RedisServer(options ?? new RedisServerOptions(), ServiceProcess.FreeTcpPort());
+        var server = new RedisServer(options, port);
         try
         {
             await server.StartAsync();
@@ -227,6 +237,29 @@ public sealed class RedisServer : IAsyncDisposable
         {
             yield return "--requirepass";
             yield return password;
+        }
+
+        if (_options.ClusterNodeTimeout is { } nodeTimeout)
+        {
+            yield return "--cluster-enabled";
+            yield return "yes";
+            // The node's view of the cluster, in its own directory: what lets a restarted node rejoin as it was.
+            yield return "--cluster-config-file";
+            yield return "nodes.conf";
+            yield return "--cluster-node-timeout";
+            yield return ((long)nodeTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // A replica takes over however long it was cut off from its master: a test's failover always happens.
+            yield return "--cluster-replica-validity-factor";
+            yield return "0";
+            // A replica's first sync starts at once, not after Redis's 5 s wait for other replicas to join it.
+            yield return "--repl-diskless-sync-delay";
+            yield return "0";
+            if (_options.Password is { } masterPassword)
+            {
+                // A replica authenticates to its master with the cluster's one password.
+                yield return "--masterauth";
+                yield return masterPassword;
+            }
         }
 
         if (_options.AclUser is var (user, userPassword))

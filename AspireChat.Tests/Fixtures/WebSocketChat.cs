@@ -84,7 +84,11 @@ public sealed class WebSocketChat(Uri baseAddress)
                 break;
             }
 
-            if (type == "error" && (string?)frame["replyTo"] is null && (string?)frame["conversationId"] is null)
+            // A message that was not taken gets an error and nothing after it: an error about no message, or one that
+            // answers this message and is not one of the two an end follows (docs/protocol.md).
+            var replyTo = (string?)frame["replyTo"];
+            if (type == "error"
+                && ((replyTo is null && (string?)frame["conversationId"] is null) || (replyTo == id && (string?)frame["code"] is not ("model_error" or "history_not_saved"))))
             {
                 throw new InvalidOperationException($"The message was rejected: {frame.ToJsonString()}");
             }

@@ -133,7 +133,11 @@ public sealed class WebProxyTests(SlowChatSite web) : IClassFixture<SlowChatSite
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var csp = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
-        Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        // The one inline script, the import map, is allowed by its hash: exactly the page's, and nothing else inline.
+        var importMap = Assert.Single(AspireChat.Web.PageSecurityHeaders.ImportMapHashes(html));
+        Assert.Contains($"script-src 'self' {importMap};", csp, StringComparison.Ordinal);
+        Assert.Contains("connect-src 'self';", csp, StringComparison.Ordinal);
         Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
@@ -141,7 +145,9 @@ public sealed class WebProxyTests(SlowChatSite web) : IClassFixture<SlowChatSite
         // The page's libraries are served from Web itself (copied from npm at build), never a CDN.
         using var library = await http.GetAsync("/lib/purify.es.mjs", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, library.StatusCode);
-        Assert.DoesNotContain("https://", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        using var sdk = await http.GetAsync("/lib/otel/sdk-trace/dist/index.mjs", TestContext.Current.CancellationToken);
+        Assert.Equal("text/javascript", sdk.Content.Headers.ContentType?.MediaType);
     }
 
     private static async Task WaitForAsync(Func<bool> condition)

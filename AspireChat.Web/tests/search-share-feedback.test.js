@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Conversation } from '../wwwroot/js/conversation.js';
 import { parseFrame, switchToMessageFrame } from '../wwwroot/js/protocol.js';
-import { searchShortcut, snippetParts } from '../wwwroot/js/search.js';
+import { snippetParts } from '../wwwroot/js/search.js';
+import { matches, shortcuts } from '../wwwroot/js/shortcuts.js';
 
 test('a snippet splits into text and marked words exactly, whatever the highlights say', () => {
   assert.deepEqual(snippetParts('the capital is Paris, not Lyon', [{ start: 15, length: 5 }]), [
@@ -18,11 +19,15 @@ test('a snippet splits into text and marked words exactly, whatever the highligh
   assert.deepEqual(snippetParts('no marks', []), [{ text: 'no marks', marked: false }]);
 });
 
-test('Ctrl+K and Cmd+K are the search shortcut, with no other modifier', () => {
-  assert.equal(searchShortcut.matches({ ctrlKey: true, metaKey: false, altKey: false, shiftKey: false, key: 'k' }), true);
-  assert.equal(searchShortcut.matches({ ctrlKey: false, metaKey: true, altKey: false, shiftKey: false, key: 'K' }), true);
-  assert.equal(searchShortcut.matches({ ctrlKey: true, metaKey: false, altKey: false, shiftKey: true, key: 'K' }), false);
-  assert.equal(searchShortcut.matches({ ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, key: 'k' }), false);
+test('Ctrl+K and Cmd+K open search, with no other modifier, and the shortcut list names it', () => {
+  const press = (key, modifiers) => ({ key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...modifiers });
+  const find = (event, isMac) => shortcuts.find((s) => s.action && matches(event, s, isMac))?.action;
+  assert.equal(find(press('k', { ctrlKey: true }), false), 'search');
+  assert.equal(find(press('K', { metaKey: true }), true), 'search');
+  assert.equal(find(press('K', { ctrlKey: true, shiftKey: true }), false), undefined);
+  assert.equal(find(press('k', { metaKey: true }), false), undefined);
+  assert.equal(find(press('k', {}), false), undefined);
+  assert.equal(shortcuts.find((s) => s.action === 'search')?.label, 'Search your conversations');
 });
 
 test('feedback frames are read, and a switch can name the message to show', () => {

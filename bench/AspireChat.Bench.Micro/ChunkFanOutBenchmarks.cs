@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Protocol;
 using BenchmarkDotNet.Attributes;
 

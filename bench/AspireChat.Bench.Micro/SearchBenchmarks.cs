@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Search;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
@@ -180,7 +181,7 @@ public class SearchBenchmarks
             var started = Stopwatch.StartNew();
             for (var c = 0; c < Conversations; c++)
             {
-                var created = await indexed.CreateAsync(Owner, $"alpha {corpus.Words(4)}", CancellationToken.None);
+                var created = await indexed.CreateAsync(Owner, AspireChat.ChatApi.Conversations.ConversationIds.New(), $"alpha {corpus.Words(4)}", CancellationToken.None);
                 corpus.ConversationIds.Add(created.Id);
             }
 

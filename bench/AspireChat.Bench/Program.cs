@@ -25,6 +25,7 @@ internal static class Program
             "run" => await RunVerb.RunAsync(arguments, cancellation.Token),
             "idle" => await IdleVerb.RunAsync(arguments, cancellation.Token),
             "sweep" => await SweepVerb.RunAsync(arguments, cancellation.Token),
+            "pinned" => await PinnedVerb.RunAsync(arguments, cancellation.Token),
             "report" => ReportVerb.Run(arguments),
             _ => Help(),
         };
@@ -35,8 +36,13 @@ internal static class Program
         Console.WriteLine("""
             AspireChat benchmarks (docs/benchmarks.md)
 
-              sweep  [--out docs/benchmarks.md] [--quick]   every scenario; writes the report and its charts
-              report [--from artifacts/bench-results.json]   the report again from the last sweep's measurements
+              pinned [--baseline NAME=path/to/AspireChat.ChatApi.dll] [--levels 250,500,1000] [--errors-at 2000]
+                     [--stores memory,redis] [--redis-core harness|server] [--quick] [--out docs/benchmarks.md]
+                                                              ChatApi on core 0, the harness on core 1 (issue 18's method);
+                                                              bench/run.sh builds the baseline and runs this
+              sweep  [--out docs/benchmarks.md] [--quick]   every scenario on shared cores; writes the report and its charts
+              report [--pinned] [--from artifacts/bench-results.json|bench-pinned.json]
+                                                              the report again from the last sweep's (or pinned run's) measurements
               smoke                                           a few users for a few seconds; non-zero exit on any error
               run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s] [--repeat 1]
                      [--ttft 200ms --interval 20ms --tokens 50]

@@ -7,7 +7,7 @@ namespace AspireChat.MockOpenAI;
 /// <c>POST /v1/chat/completions</c>: a streamed (SSE) or whole completion of deterministic tokens,
 /// paced from the moment the request arrived, or the fault the model name asks for.
 /// </summary>
-internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockRequestLog log, CancellationToken serverStopping)
+internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockRequestLog log, TokenPacer pacer, CancellationToken serverStopping)
 {
     private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(100);
 
@@ -70,7 +70,7 @@ internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockReq
         }
     }
 
-    private static async Task StreamAsync(HttpContext context, Completion completion, CancellationToken cancellationToken)
+    private async Task StreamAsync(HttpContext context, Completion completion, CancellationToken cancellationToken)
     {
         var (request, model) = (completion.Request, completion.Model);
         var response = context.Response;
@@ -86,7 +86,8 @@ internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockReq
             ? Math.Min(model.FaultArgument, tokenCount)
             : -1;
 
-        await DelayUntilAsync(completion.Started, model.TimeToFirstToken, cancellationToken);
+        var pace = pacer.CreateWait();
+        await pace.UntilAsync(DueAt(completion.Started, model.TimeToFirstToken), cancellationToken);
         writer.WriteRole();
         for (var i = 0; i < tokenCount; i++)
         {
@@ -97,7 +98,7 @@ internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockReq
 
             if (i > 0)
             {
-                await DelayUntilAsync(completion.Started, model.TimeToFirstToken + (model.TokenInterval * i), cancellationToken);
+                await pace.UntilAsync(DueAt(completion.Started, model.TimeToFirstToken + (model.TokenInterval * i)), cancellationToken);
             }
 
             writer.WriteToken(i);
@@ -137,11 +138,11 @@ internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockReq
         await writer.FlushAsync(cancellationToken);
     }
 
-    private static async Task CompleteAsync(HttpContext context, Completion completion, CancellationToken cancellationToken)
+    private async Task CompleteAsync(HttpContext context, Completion completion, CancellationToken cancellationToken)
     {
         var (request, model) = (completion.Request, completion.Model);
         var (tokenCount, finishReason) = completion.Length;
-        await DelayUntilAsync(completion.Started, model.TimeToFirstToken + (model.TokenInterval * Math.Max(0, tokenCount - 1)), cancellationToken);
+        await pacer.CreateWait().UntilAsync(DueAt(completion.Started, model.TimeToFirstToken + (model.TokenInterval * Math.Max(0, tokenCount - 1))), cancellationToken);
         switch (model.Fault)
         {
             case MockFault.ResetAfter:
@@ -196,14 +197,10 @@ internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockReq
     }
 
     /// <summary>
-    /// Waits until <paramref name="offset"/> after <paramref name="started"/>. Pacing from the request's arrival,
+    /// The timestamp <paramref name="offset"/> after <paramref name="started"/>. Pacing from the request's arrival,
     /// not from the previous token, keeps a slow write from drifting every later token.
     /// </summary>
-    private static Task DelayUntilAsync(long started, TimeSpan offset, CancellationToken cancellationToken)
-    {
-        var remaining = offset - Stopwatch.GetElapsedTime(started);
-        return remaining > TimeSpan.Zero ? Task.Delay(remaining, cancellationToken) : Task.CompletedTask;
-    }
+    private static long DueAt(long started, TimeSpan offset) => started + (long)(offset.TotalSeconds * Stopwatch.Frequency);
 
     private sealed record Completion(string Id, long Created, MockChatRequest Request, MockModel Model, long Started)
     {

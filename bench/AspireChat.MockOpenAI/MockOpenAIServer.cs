@@ -13,12 +13,14 @@ public sealed class MockOpenAIServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping;
     private readonly MockRequestLog _log;
+    private readonly TokenPacer _pacer;
 
-    private MockOpenAIServer(WebApplication app, CancellationTokenSource stopping, MockRequestLog log, MockOpenAIOptions options, Uri baseAddress)
+    private MockOpenAIServer(WebApplication app, CancellationTokenSource stopping, MockRequestLog log, TokenPacer pacer, MockOpenAIOptions options, Uri baseAddress)
     {
         _app = app;
         _stopping = stopping;
         _log = log;
+        _pacer = pacer;
         Options = options;
         BaseAddress = baseAddress;
     }
@@ -44,13 +46,18 @@ public sealed class MockOpenAIServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, options.Port);
         });
+        // The mock stands in for a model on the benchmark's harness core, whose every microsecond is taken from the
+        // load generator: socket completions and sends run where they happen (for a token, the pacer's thread)
+        // instead of hopping to the thread pool. Nothing the mock runs blocks.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.Services.AddRoutingCore();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         var stopping = new CancellationTokenSource();
         var log = new MockRequestLog(options.RecordRequests);
-        var endpoint = new ChatCompletionsEndpoint(options, log, stopping.Token);
+        var pacer = new TokenPacer();
+        var endpoint = new ChatCompletionsEndpoint(options, log, pacer, stopping.Token);
         app.MapPost("/v1/chat/completions", endpoint.HandleAsync);
         app.MapGet("/health", static context => context.Response.WriteAsync("Healthy", context.RequestAborted));
         app.UseWebSockets();
@@ -64,11 +71,12 @@ public sealed class MockOpenAIServer : IAsyncDisposable
         {
             stopping.Dispose();
             await app.DisposeAsync();
+            pacer.Dispose();
             throw;
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new MockOpenAIServer(app, stopping, log, options, new Uri(address.TrimEnd('/') + "/v1/"));
+        return new MockOpenAIServer(app, stopping, log, pacer, options, new Uri(address.TrimEnd('/') + "/v1/"));
     }
 
     /// <summary>Ends every stream still open (stalled ones included) and stops listening.</summary>
@@ -82,5 +90,6 @@ public sealed class MockOpenAIServer : IAsyncDisposable
 
         await _app.DisposeAsync();
         _stopping.Dispose();
+        _pacer.Dispose();
     }
 }

@@ -14,8 +14,8 @@ public sealed class LoadGeneratorTests
     public async Task AWebSocketUserTimesEveryChunkOfEachReplyAndChecksTheText()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 5, Cancellation);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        await using var user = new WebSocketUser(0, server.Endpoint, invoker, MockTokens.ExpectedText(5));
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop, expectedText: MockTokens.ExpectedText(5));
 
         await user.ConnectAsync(Cancellation);
         var first = await user.TurnAsync(Cancellation);
@@ -34,8 +34,8 @@ public sealed class LoadGeneratorTests
     public async Task AGapInSeqIsRecordedAsAnError()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 4, Cancellation, ProtocolServer.Behaviour.SkipSeq);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        await using var user = new WebSocketUser(0, server.Endpoint, invoker);
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
 
         await user.ConnectAsync(Cancellation);
         await user.TurnAsync(Cancellation);
@@ -47,8 +47,8 @@ public sealed class LoadGeneratorTests
     public async Task ARejectedMessageFailsTheTurnWithTheServersErrorCode()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 3, Cancellation, ProtocolServer.Behaviour.Reject);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        await using var user = new WebSocketUser(0, server.Endpoint, invoker);
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
 
         await user.ConnectAsync(Cancellation);
         var ok = await user.TurnAsync(Cancellation);
@@ -58,12 +58,92 @@ public sealed class LoadGeneratorTests
         Assert.True(user.IsConnected, "A rejected message must leave the connection open.");
     }
 
+    [Theory]
+    [InlineData("Fragmented")]
+    [InlineData("Large")]
+    public async Task AMessageInSeveralFramesOrWithA64BitLengthIsReadWhole(string behaviour)
+    {
+        await using var server = await ProtocolServer.StartAsync(chunksPerReply: 4, Cancellation, Enum.Parse<ProtocolServer.Behaviour>(behaviour));
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
+
+        await user.ConnectAsync(Cancellation);
+        var ok = await user.TurnAsync(Cancellation);
+
+        Assert.True(ok, $"Errors: {string.Join(", ", user.Recorder.Errors.Keys)}");
+        Assert.Equal(4, user.Recorder.Chunks);
+    }
+
+    [Fact]
+    public async Task AServerThatClosesMidReplyIsRecordedWithItsCloseStatus()
+    {
+        await using var server = await ProtocolServer.StartAsync(chunksPerReply: 5, Cancellation, ProtocolServer.Behaviour.CloseMidReply);
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
+
+        await user.ConnectAsync(Cancellation);
+        var ok = await user.TurnAsync(Cancellation);
+
+        Assert.False(ok);
+        Assert.False(user.IsConnected);
+        Assert.Equal(2, user.Recorder.Chunks);
+        Assert.Equal(["close frame 1011 'boom'"], user.Recorder.ErrorSamples["closed_by_server"]);
+    }
+
+    [Fact]
+    public async Task AReplyThatNeverEndsIsATimeoutThatSaysHowFarItGot()
+    {
+        await using var server = await ProtocolServer.StartAsync(chunksPerReply: 5, Cancellation, ProtocolServer.Behaviour.Silent);
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
+        await user.ConnectAsync(Cancellation);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromMilliseconds(500));
+
+        var ok = await user.TurnAsync(timeout.Token);
+
+        Assert.False(ok);
+        Assert.Equal(1, user.Recorder.Errors["timeout"]);
+        Assert.EndsWith("after message 1 (1 chunks seen)", Assert.Single(user.Recorder.ErrorSamples["timeout"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnIdleConnectionAnswersTheServersPingsAndStaysOpen()
+    {
+        // The server closes a client that has not answered a ping within 200 ms.
+        await using var server = await ProtocolServer.StartAsync(chunksPerReply: 3, Cancellation, keepAlive: TimeSpan.FromMilliseconds(200));
+        using var loop = new SocketLoop();
+        await using var user = new WebSocketUser(0, server.Endpoint, loop);
+        await user.ConnectAsync(Cancellation);
+        using var hold = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        hold.CancelAfter(TimeSpan.FromSeconds(1.5));
+
+        await user.HoldAsync(hold.Token);
+
+        Assert.True(user.IsConnected, $"The server closed the held connection: {string.Join(", ", user.Recorder.ErrorSamples.SelectMany(e => e.Value))}");
+        Assert.True(await user.TurnAsync(Cancellation), "A held connection can chat afterwards.");
+    }
+
+    [Fact]
+    public async Task AnUpgradeTheServerRefusesIsAConnectFailureThatSaysWhy()
+    {
+        await using var mock = await MockOpenAIServer.StartAsync(MockOpenAIOptions.Instant(), Cancellation);
+        using var loop = new SocketLoop();
+        // The mock's health endpoint answers a GET, but not with 101.
+        await using var user = new WebSocketUser(0, new UriBuilder(mock.BaseAddress) { Scheme = "ws", Path = "/health" }.Uri, loop);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => user.ConnectAsync(Cancellation));
+
+        Assert.False(user.IsConnected);
+        Assert.StartsWith("The WebSocket upgrade was refused: the server answered 'HTTP/1.1 200", Assert.Single(user.Recorder.ErrorSamples["connect_failed"]), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheRunnerDrivesEveryUserThroughItsTurnsAndCountsWhatArrived()
     {
         await using var server = await ProtocolServer.StartAsync(chunksPerReply: 6, Cancellation);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        var users = Enumerable.Range(0, 3).Select(i => (IVirtualUser)new WebSocketUser(i, server.Endpoint, invoker)).ToArray();
+        using var loop = new SocketLoop();
+        var users = Enumerable.Range(0, 3).Select(i => (IVirtualUser)new WebSocketUser(i, server.Endpoint, loop)).ToArray();
 
         var result = await LoadRunner.RunAsync(users, new LoadPlan(3, TurnsPerUser: 2, null, TimeSpan.FromMilliseconds(30)),
             [("self", Environment.ProcessId)], Cancellation);
@@ -89,13 +169,14 @@ public sealed class LoadGeneratorTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop(); // nothing listens there now
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
-        IVirtualUser[] users = [new WebSocketUser(0, new Uri($"ws://127.0.0.1:{port}/ws"), invoker)];
+        using var loop = new SocketLoop();
+        IVirtualUser[] users = [new WebSocketUser(0, new Uri($"ws://127.0.0.1:{port}/ws"), loop)];
 
         await LoadRunner.ConnectAllAsync(users, 4, Cancellation);
 
         Assert.False(users[0].IsConnected);
-        Assert.Contains(users[0].Recorder.Errors.Keys, key => key.StartsWith("connect_failed", StringComparison.Ordinal));
+        Assert.Equal(1, users[0].Recorder.Errors["connect_failed"]);
+        Assert.Contains("refused", Assert.Single(users[0].Recorder.ErrorSamples["connect_failed"]), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using AspireChat.ChatApi.WebSockets;
 using AspireChat.Tests.Fixtures;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -71,6 +73,35 @@ public sealed class ChatSocketKestrelTests : IAsyncLifetime
 
         Assert.Equal("binary_not_supported", (string?)error["code"]);
         Assert.Contains("> still there?", ChatSocketClient.TextOf(frames));
+    }
+
+    [Fact]
+    public async Task ATextFrameThatIsNotUtf8IsAlwaysClosedWith1007AndAReasonAndOtherConnectionsCarryOn()
+    {
+        await using var bystander = await ChatSocketClient.ConnectAsync(_address, cancellationToken: Token);
+        for (var attempt = 1; attempt <= 10; attempt++)
+        {
+            await using var socket = await ChatSocketClient.ConnectAsync(_address, cancellationToken: Token);
+
+            // 0xC3 starts a two-byte sequence that 0x28 does not continue: not UTF-8.
+            await socket.Socket.SendAsync(new byte[] { (byte)'{', 0xC3, 0x28, (byte)'}' }, WebSocketMessageType.Text, endOfMessage: true, Token);
+            JsonObject? closed;
+            try
+            {
+                closed = await socket.ReceiveAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (WebSocketException exception)
+            {
+                throw new Xunit.Sdk.XunitException($"Try {attempt}: the connection broke without a close frame ({exception.WebSocketErrorCode}).", exception);
+            }
+
+            Assert.Null(closed);
+            Assert.True(socket.Socket.CloseStatus == WebSocketCloseStatus.InvalidPayloadData, $"Try {attempt}: closed with {socket.Socket.CloseStatus?.ToString() ?? "no close frame"} ({socket.Socket.State}).");
+            Assert.Equal(InvalidUtf8CloseReason.Reason, socket.Socket.CloseStatusDescription);
+        }
+
+        await bystander.SendMessageAsync("still there?");
+        Assert.Contains("> still there?", ChatSocketClient.TextOf(await bystander.ReceiveReplyAsync()));
     }
 
     private static async Task SendInPiecesAsync(ChatSocketClient socket, string text, int pieceBytes)

@@ -192,6 +192,43 @@ public sealed class ChatSocketTests : IAsyncLifetime
         Assert.Equal(2, (await _factory.GetConversationAsync(alice, conversationId))!["messages"]!.AsArray().Count);
     }
 
+    [Theory]
+    [InlineData("another owner's")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("not an id")]
+    public async Task AStopForAConversationTheClientCannotSeeIsNotFoundAndStopsNothing(string target)
+    {
+        await using var slow = new ChatApiFactory(new() { ["Model:Offline:TokensPerSecond"] = "100" });
+        await using var alice = await slow.ConnectAsync(await slow.NewOwnerCookieAsync());
+        await alice.SendMessageAsync("Tell me everything");
+        var conversationId = (string)(await alice.ReceiveTypeAsync("start"))["conversationId"]!;
+        var named = target == "another owner's" ? conversationId : target;
+
+        await using var bob = await slow.ConnectAsync(await slow.NewOwnerCookieAsync());
+        await bob.SendAsync(new { type = "stop", conversationId = named });
+        var error = await bob.ReceiveTypeAsync("error");
+        var aliceReply = await alice.ReceiveReplyAsync();
+
+        Assert.Equal(("not_found", named), ((string?)error["code"], (string?)error["conversationId"]));
+        Assert.Equal("stop", (string?)aliceReply[^1]["finishReason"]);
+    }
+
+    [Fact]
+    public async Task AStopOfOnesOwnConversationWithNoReplyStreamingIsSilent()
+    {
+        await using var socket = await _factory.ConnectAsync();
+        await socket.SendMessageAsync("Hi");
+        var conversationId = (string)(await socket.ReceiveReplyAsync())[0]["conversationId"]!;
+
+        await socket.SendAsync(new { type = "stop", conversationId });
+        await socket.SendMessageAsync("Again", conversationId);
+        var next = await socket.ReceiveReplyAsync();
+
+        // The first frame after the stop is the next reply's start: the stop was answered by nothing.
+        Assert.Equal("start", ChatSocketClient.TypesOf(next).First());
+        Assert.Equal("stop", (string?)next[^1]["finishReason"]);
+    }
+
     [Fact]
     public async Task AClientThatLeavesMidReplyStillFindsTheWholeReplyInHistory()
     {

@@ -1,5 +1,7 @@
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Feedback;
+using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Integration.Redis;
 using StackExchange.Redis;
 
@@ -97,9 +99,16 @@ public sealed class InMemoryFeedbackStoreTests : FeedbackStoreTests
     protected override IFeedbackStore Feedback => new InMemoryFeedbackStore(_conversations);
 }
 
-public sealed class RedisFeedbackStoreTests(SharedRedisServer redis) : FeedbackStoreTests, IClassFixture<SharedRedisServer>, IAsyncDisposable
+public sealed class RedisFeedbackStoreTests(SharedRedis redis) : FeedbackStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
 {
-    private readonly ConnectionMultiplexer _client = TestRedis.Connect(redis.Server.ConnectionString);
+    private string _connectionString = null!;
+    private ConnectionMultiplexer _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _connectionString = await redis.ConnectionStringAsync(RedisTopology.SingleNode);
+        _client = TestRedis.Connect(_connectionString);
+    }
 
     protected override IConversationStore Conversations => new RedisConversationStore(_client, Microsoft.Extensions.Options.Options.Create(new ConversationOptions()), TimeProvider.System);
 

@@ -88,6 +88,45 @@ public sealed class MockOpenAIStreamingTests
     }
 
     [Fact]
+    public async Task ManyStreamsArePacedTokenByTokenFromTheirOwnStart()
+    {
+        var options = MockOpenAIOptions.Instant(tokenCount: 5);
+        options.TimeToFirstToken = TimeSpan.FromMilliseconds(100);
+        options.TokenInterval = TimeSpan.FromMilliseconds(50);
+        await using var mock = await MockOpenAIServer.StartAsync(options, Cancellation);
+        var client = MockOpenAIClient.Create(mock, "mock");
+
+        // Twenty streams share the pacer's one thread; none may get a token before it is due.
+        var elapsed = Stopwatch.StartNew();
+        var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => MockOpenAIClient.StreamAsync(client, [new UserChatMessage("hi")], Cancellation)));
+
+        Assert.All(replies, reply => Assert.Equal(MockTokens.ExpectedText(5), reply.Text));
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromMilliseconds(290), $"Five tokens at 100 ms + 4 × 50 ms came after {elapsed.ElapsedMilliseconds} ms.");
+    }
+
+    [Fact]
+    public async Task AStreamWaitingForItsFirstTokenEndsWhenTheServerIsDisposed()
+    {
+        var options = MockOpenAIOptions.Instant(tokenCount: 2);
+        options.TimeToFirstToken = TimeSpan.FromMinutes(5);
+        var mock = await MockOpenAIServer.StartAsync(options, Cancellation);
+        var client = MockOpenAIClient.Create(mock, "mock");
+        var streaming = MockOpenAIClient.StreamAsync(client, [new UserChatMessage("hi")], Cancellation);
+        while (mock.Requests.Count == 0)
+        {
+            await Task.Delay(10, Cancellation);
+        }
+
+        // The wait for the first token is cancelled, not left to run out: disposing does not wait for it.
+        var disposing = Stopwatch.StartNew();
+        await mock.DisposeAsync();
+
+        Assert.True(disposing.Elapsed < TimeSpan.FromSeconds(4), $"Disposing took {disposing.Elapsed.TotalSeconds:F1} s: the waiting stream held it up.");
+        await Task.WhenAny(streaming, Task.Delay(TimeSpan.FromSeconds(10), Cancellation));
+        Assert.True(streaming.IsCompleted, "The stream was still open after the server was disposed.");
+    }
+
+    [Fact]
     public async Task ANonStreamingRequestGetsTheWholeCompletion()
     {
         await using var mock = await MockOpenAIServer.StartAsync(MockOpenAIOptions.Instant(tokenCount: 6), Cancellation);

@@ -4,7 +4,11 @@ using AspireChat.Tests.Fixtures;
 
 namespace AspireChat.Tests.Integration.Redis;
 
-/// <summary>ChatApi as a real process with ConnectionStrings__cache, against a real redis-server it loses and gets back.</summary>
+/// <summary>
+/// ChatApi as a real process with ConnectionStrings__cache, against a real redis-server it loses and gets back. The
+/// faults are a single node's; on a cluster a node's death is a failover, tested on its own.
+/// </summary>
+[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class ChatApiOverRedisTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -96,10 +100,12 @@ public sealed class ChatApiOverRedisTests
         Assert.NotEmpty(ChatSocketClient.ReplyText(frames));
     }
 
-    [Fact]
-    public async Task ConversationHistorySurvivesAChatApiRestart()
+    [Theory, RedisTopologies]
+    public async Task ConversationHistorySurvivesAChatApiRestart(RedisTopology topology)
     {
-        await using var redis = await RedisServer.StartAsync();
+        // This test's own Redis of the topology.
+        await using var redises = new SharedRedis();
+        var redis = await redises.ConnectionStringAsync(topology);
         var owner = ChatSocketClient.NewOwner();
         string conversationId, replyText;
         await using (var chatApi = await StartChatApiAsync(redis))
@@ -128,9 +134,12 @@ public sealed class ChatApiOverRedisTests
     }
 
     private static Task<ServiceProcess> StartChatApiAsync(RedisServer redis, double tokensPerSecond = 0, int historyWriteAttempts = 6) =>
+        StartChatApiAsync(redis.ConnectionString, tokensPerSecond, historyWriteAttempts);
+
+    private static Task<ServiceProcess> StartChatApiAsync(string redis, double tokensPerSecond = 0, int historyWriteAttempts = 6) =>
         ServiceProcess.StartAsync("AspireChat.ChatApi", new Dictionary<string, string?>
         {
-            ["ConnectionStrings__cache"] = redis.ConnectionString,
+            ["ConnectionStrings__cache"] = redis,
             ["Model__Provider"] = "Offline",
             ["Model__Offline__TimeToFirstToken"] = "00:00:00",
             ["Model__Offline__TokensPerSecond"] = tokensPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),

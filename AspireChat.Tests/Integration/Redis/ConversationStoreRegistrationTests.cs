@@ -1,4 +1,5 @@
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.Tests.Fixtures;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -54,8 +55,8 @@ public sealed class ConversationStoreRegistrationTests
 
         var down = await health.CheckHealthAsync(Token);
         Assert.Equal(HealthStatus.Unhealthy, down.Status);
-        // Aspire's Redis health check, reported by /health.
-        Assert.Equal(HealthStatus.Unhealthy, down.Entries["StackExchange.Redis"].Status);
+        // The Redis health check (RedisPrimariesHealthCheck), reported by /health.
+        Assert.Equal(HealthStatus.Unhealthy, down.Entries["redis"].Status);
         await Assert.ThrowsAsync<RedisConnectionException>(() => store.ListAsync("owner", Token));
 
         await server.StartAsync();

@@ -1,28 +1,46 @@
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
+using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
 
-public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClassFixture<SharedRedisServer>, IAsyncDisposable
+[ClusterPending(RedisTopologies.CrossSlot)]
+public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
-    // The store's multiplexer, as AddRedisClient makes it.
-    private readonly ConnectionMultiplexer _client = TestRedis.Connect(redis.Server.ConnectionString);
-    // Another client, as another process would be: SCRIPT FLUSH and INFO need allowAdmin.
-    private readonly ConnectionMultiplexer _admin = TestRedis.Connect(redis.Server.ConnectionString + ",allowAdmin=true");
     private readonly string _owner = ConversationIds.New();
+    // The store's multiplexer, as AddRedisClient makes it, on the test's Redis (UseAsync).
+    private ConnectionMultiplexer? _client;
+    // Another client, as another process would be: SCRIPT FLUSH and INFO need allowAdmin.
+    private ConnectionMultiplexer? _admin;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public async ValueTask DisposeAsync()
     {
-        await _client.DisposeAsync();
-        await _admin.DisposeAsync();
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync();
+        }
     }
 
-    [Fact]
-    public async Task ACreatedConversationIsListedAndReadBackEmpty()
+    private async Task UseAsync(RedisTopology topology)
     {
+        var connectionString = await redis.ConnectionStringAsync(topology);
+        _client = TestRedis.Connect(connectionString);
+        _admin = TestRedis.Connect(connectionString + ",allowAdmin=true");
+    }
+
+    [Theory, RedisTopologies]
+    public async Task ACreatedConversationIsListedAndReadBackEmpty(RedisTopology topology)
+    {
+        await UseAsync(topology);
         var store = Store();
 
         var created = await store.CreateAsync(_owner, "Hello\r\n😀", Token);
@@ -36,9 +54,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Equal(created.CreatedAt, read.CreatedAt);
     }
 
-    [Fact]
-    public async Task TurnsAreStoredExactlyAndInOrder()
+    [Theory, RedisTopologies]
+    public async Task TurnsAreStoredExactlyAndInOrder(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "t", Token);
         var (user1, reply1) = Turn("first line\nsecond\r\n\"quoted\" 😀");
@@ -52,9 +71,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Equal(4, Assert.Single(await store.ListAsync(_owner, Token)).MessageCount);
     }
 
-    [Fact]
-    public async Task AnotherOwnersConversationIsNotFoundForEveryOperation()
+    [Theory, RedisTopologies]
+    public async Task AnotherOwnersConversationIsNotFoundForEveryOperation(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "mine", Token);
         var stranger = ConversationIds.New();
@@ -68,9 +88,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Empty((await store.GetAsync(_owner, conversation.Id, Token))!.Messages);
     }
 
-    [Fact]
-    public async Task HistoryIsCappedByTrimmingTheOldestMessages()
+    [Theory, RedisTopologies]
+    public async Task HistoryIsCappedByTrimmingTheOldestMessages(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store(new ConversationOptions { MaxMessages = 4 });
         var conversation = await store.CreateAsync(_owner, "cap", Token);
         var turns = Enumerable.Range(0, 3).Select(i => Turn($"message {i}")).ToList();
@@ -84,9 +105,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Equal([turns[1].User, turns[1].Reply, turns[2].User, turns[2].Reply], read!.Messages);
     }
 
-    [Fact]
-    public async Task EveryWriteSetsTheTimeToLiveOfEveryKey()
+    [Theory, RedisTopologies]
+    public async Task EveryWriteSetsTheTimeToLiveOfEveryKey(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store(new ConversationOptions { TimeToLive = TimeSpan.FromMinutes(10) });
         var conversation = await store.CreateAsync(_owner, "ttl", Token);
         var (user, reply) = Turn("hi");
@@ -94,14 +116,15 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
 
         foreach (var key in new[] { $"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages", $"aspirechat:owner:{_owner}:conversations" })
         {
-            var ttl = await _client.GetDatabase().KeyTimeToLiveAsync(key);
+            var ttl = await _client!.GetDatabase().KeyTimeToLiveAsync(key);
             Assert.InRange(ttl!.Value.TotalMilliseconds, 9 * 60_000, 10 * 60_000);
         }
     }
 
-    [Fact]
-    public async Task ConversationsAreListedMostRecentlyUpdatedFirst()
+    [Theory, RedisTopologies]
+    public async Task ConversationsAreListedMostRecentlyUpdatedFirst(RedisTopology topology)
     {
+        await UseAsync(topology);
         var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var store = Store(time: time);
         var older = await store.CreateAsync(_owner, "older", Token);
@@ -118,9 +141,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Equal(time.GetUtcNow(), listed[0].UpdatedAt);
     }
 
-    [Fact]
-    public async Task ConcurrentTurnsInOneConversationAreAllKeptEachWithItsReply()
+    [Theory, RedisTopologies]
+    public async Task ConcurrentTurnsInOneConversationAreAllKeptEachWithItsReply(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "busy", Token);
         var turns = Enumerable.Range(0, 20).Select(i => Turn($"turn {i}")).ToList();
@@ -137,9 +161,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         }
     }
 
-    [Fact]
-    public async Task RetryingATurnWhoseWriteWentThroughDoesNotDuplicateIt()
+    [Theory, RedisTopologies]
+    public async Task RetryingATurnWhoseWriteWentThroughDoesNotDuplicateIt(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "retry", Token);
         var (user, reply) = Turn("once");
@@ -150,9 +175,10 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Equal(2, (await store.GetAsync(_owner, conversation.Id, Token))!.Messages.Count);
     }
 
-    [Fact]
-    public async Task ADeletedConversationIsGoneAndATurnAfterItIsRefused()
+    [Theory, RedisTopologies]
+    public async Task ADeletedConversationIsGoneAndATurnAfterItIsRefused(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "bye", Token);
         var (user, reply) = Turn("hi");
@@ -164,12 +190,13 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Empty(await store.ListAsync(_owner, Token));
         Assert.False(await store.DeleteAsync(_owner, conversation.Id, Token));
         Assert.False(await store.AppendTurnAsync(_owner, conversation.Id, Turn("late").User, Turn("late").Reply, Token));
-        Assert.False(await _client.GetDatabase().KeyExistsAsync($"aspirechat:conversation:{conversation.Id}:messages"));
+        Assert.False(await _client!.GetDatabase().KeyExistsAsync($"aspirechat:conversation:{conversation.Id}:messages"));
     }
 
-    [Fact]
-    public async Task AppendsRacingADeleteNeverBringTheConversationBack()
+    [Theory, RedisTopologies]
+    public async Task AppendsRacingADeleteNeverBringTheConversationBack(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "race", Token);
         var turns = Enumerable.Range(0, 40).Select(i => Turn($"turn {i}")).ToList();
@@ -180,14 +207,15 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
 
         Assert.True(deleted);
         Assert.Null(await store.GetAsync(_owner, conversation.Id, Token));
-        var left = await _client.GetDatabase().KeyExistsAsync([$"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages"]);
+        var left = await _client!.GetDatabase().KeyExistsAsync([$"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages"]);
         Assert.True(left == 0, $"{left} of the conversation's keys outlived its delete.");
         Assert.Empty(await store.ListAsync(_owner, Token));
     }
 
-    [Fact]
-    public async Task ATurnIsAppendedOnceWhenRedisHasForgottenTheScript()
+    [Theory, RedisTopologies]
+    public async Task ATurnIsAppendedOnceWhenRedisHasForgottenTheScript(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "flushed", Token);
         var (first, firstReply) = Turn("before");
@@ -197,18 +225,19 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         var refusedBefore = await NoScriptErrorsAsync();
 
         // As after a Redis restart, by another client: the store's EVALSHA gets NOSCRIPT, and StackExchange.Redis sends the script's text.
-        await Server.ScriptFlushAsync();
+        await FlushScriptsAsync();
         Assert.True(await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token));
-        await Server.ScriptFlushAsync();
+        await FlushScriptsAsync();
         Assert.True(await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token));
 
         Assert.Equal([first, firstReply, user, reply], (await store.GetAsync(_owner, conversation.Id, Token))!.Messages);
         Assert.True(await NoScriptErrorsAsync() >= refusedBefore + 2, "Redis never answered NOSCRIPT: the test did not reach the path it is about.");
     }
 
-    [Fact]
-    public async Task ManyTurnsEndingAtOnceAreWrittenOverTheSharedConnectionWithoutOpeningOthers()
+    [Theory, RedisTopologies]
+    public async Task ManyTurnsEndingAtOnceAreWrittenOverTheSharedConnectionWithoutOpeningOthers(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversations = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => store.CreateAsync(_owner, $"c{i}", Token)));
         var connectionsBefore = await ConnectionsReceivedAsync();
@@ -219,32 +248,40 @@ public sealed class RedisConversationStoreTests(SharedRedisServer redis) : IClas
         Assert.Equal(connectionsBefore, await ConnectionsReceivedAsync());
     }
 
-    private IServer Server => _admin.GetServer(_admin.GetEndPoints()[0]);
+    /// <summary>The server, or on a cluster every master: where the keys and the scripts are.</summary>
+    private IEnumerable<IServer> Primaries => _admin!.GetServers().Where(server => !server.IsReplica);
 
-    private async Task<long> ConnectionsReceivedAsync() => long.Parse(await InfoAsync("stats", "total_connections_received") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+    private Task FlushScriptsAsync() => Task.WhenAll(Primaries.Select(server => server.ScriptFlushAsync()));
+
+    private Task<long> ConnectionsReceivedAsync() => InfoSumAsync("stats", "total_connections_received", value => value);
 
     /// <summary>How often Redis answered NOSCRIPT since it started (INFO errorstats: <c>errorstat_NOSCRIPT:count=N</c>).</summary>
-    private async Task<long> NoScriptErrorsAsync() =>
-        await InfoAsync("errorstats", "errorstat_NOSCRIPT") is { } value ? long.Parse(value["count=".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+    private Task<long> NoScriptErrorsAsync() => InfoSumAsync("errorstats", "errorstat_NOSCRIPT", value => value["count=".Length..]);
 
-    private async Task<string?> InfoAsync(string section, string key) =>
-        (await Server.InfoAsync(section)).SelectMany(group => group).SingleOrDefault(pair => pair.Key == key).Value;
-
-    [Fact]
-    public async Task TheStoreSurvivesANewClientAsItWouldARestart()
+    /// <summary>An INFO counter, summed over the primaries (0 where one does not have it).</summary>
+    private async Task<long> InfoSumAsync(string section, string key, Func<string, string> number)
     {
+        var values = await Task.WhenAll(Primaries.Select(async server =>
+            (await server.InfoAsync(section)).SelectMany(group => group).SingleOrDefault(pair => pair.Key == key).Value));
+        return values.Sum(value => value is null ? 0 : long.Parse(number(value), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory, RedisTopologies]
+    public async Task TheStoreSurvivesANewClientAsItWouldARestart(RedisTopology topology)
+    {
+        await UseAsync(topology);
         var conversation = await Store().CreateAsync(_owner, "persist", Token);
         var (user, reply) = Turn("remember me");
         await Store().AppendTurnAsync(_owner, conversation.Id, user, reply, Token);
 
-        await using var fresh = TestRedis.Connect(redis.Server.ConnectionString);
+        await using var fresh = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
         var read = await new RedisConversationStore(fresh, Options.Create(new ConversationOptions()), TimeProvider.System).GetAsync(_owner, conversation.Id, Token);
 
         Assert.Equal([user, reply], read!.Messages);
     }
 
     private RedisConversationStore Store(ConversationOptions? options = null, TimeProvider? time = null) =>
-        new(_client, Options.Create(options ?? new ConversationOptions()), time ?? TimeProvider.System);
+        new(_client!, Options.Create(options ?? new ConversationOptions()), time ?? TimeProvider.System);
 
     private static (ConversationMessage User, ConversationMessage Reply) Turn(string content)
     {

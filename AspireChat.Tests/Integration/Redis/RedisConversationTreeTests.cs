@@ -1,27 +1,40 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
+using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
 
 /// <summary>The tree in Redis: parents, the active leaf, conversations written before trees, concurrent branches, rename, export.</summary>
-public sealed class RedisConversationTreeTests(SharedRedisServer redis) : IClassFixture<SharedRedisServer>, IAsyncDisposable
+[ClusterPending(RedisTopologies.CrossSlot)]
+public sealed class RedisConversationTreeTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
-    private readonly ConnectionMultiplexer _client = TestRedis.Connect(redis.Server.ConnectionString);
     private readonly string _owner = ConversationIds.New();
+    // The store's multiplexer, on the test's Redis (UseAsync).
+    private ConnectionMultiplexer? _client;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public async ValueTask DisposeAsync() => await _client.DisposeAsync();
-
-    [Fact]
-    public async Task AConversationWrittenBeforeTreesReadsAsOneBranchAndGrowsWithoutItsOldMessagesBeingRewritten()
+    public async ValueTask DisposeAsync()
     {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+    }
+
+    private async Task UseAsync(RedisTopology topology) => _client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
+
+    [Theory, RedisTopologies]
+    public async Task AConversationWrittenBeforeTreesReadsAsOneBranchAndGrowsWithoutItsOldMessagesBeingRewritten(RedisTopology topology)
+    {
+        await UseAsync(topology);
         // The layout of the previous release, byte for byte: no parentId, no leaf, a lastTurn field.
         var id = ConversationIds.New();
-        var db = _client.GetDatabase();
+        var db = _client!.GetDatabase();
         string[] old =
         [
             """{"id":"u1","role":"user","content":"Hello","createdAt":"2026-01-01T10:00:00+00:00"}""",
@@ -54,9 +67,10 @@ public sealed class RedisConversationTreeTests(SharedRedisServer redis) : IClass
         Assert.Equal(old, (await db.ListRangeAsync($"aspirechat:conversation:{id}:messages", 0, 3)).Select(v => (string)v!));
     }
 
-    [Fact]
-    public async Task RootsAndParentsRoundTripAndTheActiveLeafMovesOnlyToAMessageOfTheOwnersConversation()
+    [Theory, RedisTopologies]
+    public async Task RootsAndParentsRoundTripAndTheActiveLeafMovesOnlyToAMessageOfTheOwnersConversation(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "t", Token);
         var now = DateTimeOffset.UtcNow;
@@ -74,9 +88,10 @@ public sealed class RedisConversationTreeTests(SharedRedisServer redis) : IClass
         Assert.Equal("a1", (await store.GetAsync(_owner, conversation.Id, Token))!.ActiveLeafId);
     }
 
-    [Fact]
-    public async Task TwoEditsOfTheSameMessageWrittenAtOnceAreBothKept()
+    [Theory, RedisTopologies]
+    public async Task TwoEditsOfTheSameMessageWrittenAtOnceAreBothKept(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "t", Token);
         var now = DateTimeOffset.UtcNow;
@@ -93,9 +108,10 @@ public sealed class RedisConversationTreeTests(SharedRedisServer redis) : IClass
         Assert.All(edits, e => Assert.Equal([e.Reply.Id], tree.Children(e.User.Id).Select(m => m.Id)));
     }
 
-    [Fact]
-    public async Task ARenameIsStoredAndAnotherOwnerCannotRename()
+    [Theory, RedisTopologies]
+    public async Task ARenameIsStoredAndAnotherOwnerCannotRename(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "Before", Token);
 
@@ -107,9 +123,10 @@ public sealed class RedisConversationTreeTests(SharedRedisServer redis) : IClass
         Assert.False(await store.RenameAsync(_owner, ConversationIds.New(), "Nothing", Token));
     }
 
-    [Fact]
-    public async Task AConversationOf200MessagesWith20BranchesLoadsInOneReadAndExportsCompletelyAndCorrectly()
+    [Theory, RedisTopologies]
+    public async Task AConversationOf200MessagesWith20BranchesLoadsInOneReadAndExportsCompletelyAndCorrectly(RedisTopology topology)
     {
+        await UseAsync(topology);
         var store = Store();
         var conversation = await store.CreateAsync(_owner, "Big", Token);
         var expected = await BuildTwoHundredMessagesWithTwentyBranchesAsync(store, conversation.Id);
@@ -180,5 +197,5 @@ public sealed class RedisConversationTreeTests(SharedRedisServer redis) : IClass
     private Task<Dictionary<string, (string? Parent, string Content)>> BuildTwoHundredMessagesWithTwentyBranchesAsync(RedisConversationStore store, string conversationId) =>
         BuildTwoHundredMessagesWithTwentyBranchesAsync(store, conversationId, _owner);
 
-    private RedisConversationStore Store() => new(_client, Options.Create(new ConversationOptions()), TimeProvider.System);
+    private RedisConversationStore Store() => new(_client!, Options.Create(new ConversationOptions()), TimeProvider.System);
 }

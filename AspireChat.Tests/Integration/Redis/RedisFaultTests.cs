@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

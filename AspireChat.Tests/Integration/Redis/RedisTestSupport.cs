@@ -1,20 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
-using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
-
-/// <summary>One redis-server shared by the tests of a class; each test uses keys of its own.</summary>
-public sealed class SharedRedisServer : IAsyncLifetime
-{
-    public RedisServer Server { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() => Server = await RedisServer.StartAsync();
-
-    public async ValueTask DisposeAsync() => await Server.DisposeAsync();
-}
 
 internal static class TestRedis
 {

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AspireChat.Tests.Integration.Redis;
 
-/// <summary>What Aspire's Redis client brings, as ChatApi registers it: tracing of every command, and the health check.</summary>
+/// <summary>What Aspire's Redis client brings, as ChatApi registers it: tracing of every command; and /health's Redis check, ours, on one node and on a cluster.</summary>
 public sealed class RedisTracingAndHealthTests
 {
     // The instrumentation Aspire.StackExchange.Redis carries (OpenTelemetry's, for StackExchange.Redis).
@@ -71,23 +71,73 @@ public sealed class RedisTracingAndHealthTests
         await app.StartAsync(Token);
         var health = app.Services.GetRequiredService<HealthCheckService>();
 
-        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(Token)).Status);
+        var up = await health.CheckHealthAsync(Token);
         await server.StopAsync();
         var down = await health.CheckHealthAsync(Token);
         await server.StartAsync();
 
-        Assert.Equal(HealthStatus.Unhealthy, down.Entries["StackExchange.Redis"].Status);
+        Assert.Equal(HealthStatus.Healthy, up.Status);
+        Assert.Equal("1 Redis primary answered PING.", up.Entries["redis"].Description);
+        Assert.Equal(HealthStatus.Unhealthy, down.Entries["redis"].Status);
+        Assert.StartsWith($"Redis 127.0.0.1:{server.Port} did not answer PING: ", down.Entries["redis"].Description, StringComparison.Ordinal);
         await TestRedis.WaitUntilAsync(() => health.CheckHealthAsync(Token).GetAwaiter().GetResult().Status == HealthStatus.Healthy, "/health stayed unhealthy after Redis came back.", TimeSpan.FromSeconds(15));
         await app.StopAsync(Token);
     }
 
-    private static WebApplication Build(string connectionString)
+    [Fact]
+    public async Task OnAClusterTheHealthCheckNeedsNoAdminModeSaysWhichPrimaryIsDownAndIsHealthyOnceItsReplicaTookOver()
+    {
+        await using var cluster = await RedisCluster.StartAsync(cancellationToken: Token);
+        await using var app = Build(cluster.ConnectionString);
+        await app.StartAsync(Token);
+        var health = app.Services.GetRequiredService<HealthCheckService>();
+        var up = await health.CheckHealthAsync(Token);
+        var master = await cluster.MasterOfAsync(0, Token);
+
+        await master.KillAsync();
+        var down = await health.CheckHealthAsync(Token);
+        await cluster.WaitUntilSettledAsync(Token);
+        var clock = Stopwatch.StartNew();
+        await TestRedis.WaitUntilAsync(() => health.CheckHealthAsync(Token).GetAwaiter().GetResult().Status == HealthStatus.Healthy, "/health stayed unhealthy after the replica took over.", TimeSpan.FromSeconds(15));
+        TestContext.Current.TestOutputHelper?.WriteLine($"Healthy again {clock.ElapsedMilliseconds} ms after the cluster settled.");
+
+        Assert.True(up.Status == HealthStatus.Healthy, Describe(up));
+        Assert.Equal("3 Redis primaries answered PING.", up.Entries["redis"].Description);
+        Assert.Equal(HealthStatus.Unhealthy, down.Entries["redis"].Status);
+        Assert.StartsWith($"Redis 127.0.0.1:{master.Port} did not answer PING: ", down.Entries["redis"].Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(cluster.Password, Describe(down), StringComparison.Ordinal);
+        await app.StopAsync(Token);
+    }
+
+    [Fact]
+    public async Task AspiresSwitchTurnsTheRedisHealthCheckOff()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var app = Build(server.ConnectionString, ("Aspire:StackExchange:Redis:DisableHealthChecks", "true"));
+        await app.StartAsync(Token);
+
+        var report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(Token);
+
+        Assert.Empty(report.Entries);
+        await app.StopAsync(Token);
+    }
+
+    private static string Describe(HealthReport report) =>
+        string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Status} {e.Value.Description}"));
+
+    private static WebApplication Build(string connectionString, params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder();
+        foreach (var (key, value) in settings)
+        {
+            builder.Configuration[key] = value;
+        }
+
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration["ConnectionStrings:cache"] = connectionString;
         builder.Configuration["Aspire:StackExchange:Redis:ConfigurationOptions:ConnectTimeout"] = "1000";
         builder.Configuration["Aspire:StackExchange:Redis:ConfigurationOptions:AsyncTimeout"] = "1000";
+        builder.Services.AddHealthChecks();
         builder.AddConversationStore();
         return builder.Build();
     }

@@ -1,4 +1,4 @@
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Protocol;
 using System.Threading.Channels;
 

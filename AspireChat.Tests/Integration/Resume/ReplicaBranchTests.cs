@@ -4,11 +4,13 @@ using AspireChat.Tests.Fixtures;
 namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>Regenerate, edit and switch across replicas: live in every tab, safe when a replica dies.</summary>
-public sealed class ReplicaBranchTests(ReplicasFixture replicas) : IClassFixture<ReplicasFixture>
+[ClusterPending(RedisTopologies.CrossSlot)]
+public sealed class ReplicaBranchTests(ReplicasFixture fixture) : IClassFixture<ReplicasFixture>
 {
-    [Fact]
-    public async Task KillingTheInstanceDuringARegenerateSavesTheNewSiblingAsInterruptedAndLeavesTheOldReplyUntouched()
+    [Theory, RedisTopologies]
+    public async Task KillingTheInstanceDuringARegenerateSavesTheNewSiblingAsInterruptedAndLeavesTheOldReplyUntouched(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         var (conversationId, userId, oldReply) = await FirstTurnAsync(replicas.A, owner);
         await using var doomed = await ReplicasFixture.StartInstanceAsync(replicas.Redis, tokensPerSecond: 20);
@@ -36,9 +38,10 @@ public sealed class ReplicaBranchTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal("stop", (string?)(await again.ReceiveReplyAsync())[^1]["finishReason"]);
     }
 
-    [Fact]
-    public async Task ARegenerateAndASwitchInOneTabShowLiveInATabOnAnotherInstance()
+    [Theory, RedisTopologies]
+    public async Task ARegenerateAndASwitchInOneTabShowLiveInATabOnAnotherInstance(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         var (conversationId, userId, oldReply) = await FirstTurnAsync(replicas.A, owner);
         await using var tab1 = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
@@ -70,9 +73,10 @@ public sealed class ReplicaBranchTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal((string?)oldReply["id"], (string?)conversation!["activeLeafId"]);
     }
 
-    [Fact]
-    public async Task TwoTabsEditingTheSameMessageAtOnceLoseNoWriteAndBothBranchesAreKept()
+    [Theory, RedisTopologies]
+    public async Task TwoTabsEditingTheSameMessageAtOnceLoseNoWriteAndBothBranchesAreKept(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         var (conversationId, userId, _) = await FirstTurnAsync(replicas.A, owner);
         await using var tab1 = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
@@ -103,9 +107,10 @@ public sealed class ReplicaBranchTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal(["tab1-edit", "tab2-edit"], messages.Where(m => (string?)m!["role"] == "assistant" && ((string?)m["parentId"])!.StartsWith("tab", StringComparison.Ordinal)).Select(m => (string?)m!["parentId"]).Order());
     }
 
-    [Fact]
-    public async Task BadBranchFramesGetAClearErrorAndTheConnectionStaysOpen()
+    [Theory, RedisTopologies]
+    public async Task BadBranchFramesGetAClearErrorAndTheConnectionStaysOpen(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         var (conversationId, userId, _) = await FirstTurnAsync(replicas.A, owner);
         var stranger = ReplicasFixture.NewOwner();

@@ -6,11 +6,13 @@ using AspireChat.Tests.Fixtures;
 namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>What goes wrong between replicas: a producer dies, Redis restarts, a client stops reading.</summary>
-public sealed class ReplicaFaultTests(ReplicasFixture replicas) : IClassFixture<ReplicasFixture>
+[ClusterPending(RedisTopologies.CrossSlot)]
+public sealed class ReplicaFaultTests(ReplicasFixture fixture) : IClassFixture<ReplicasFixture>
 {
-    [Fact]
-    public async Task KillingTheProducingInstanceEndsTheReplyAsInterruptedForWatchersElsewhereAndKeepsThePartialText()
+    [Theory, RedisTopologies]
+    public async Task KillingTheProducingInstanceEndsTheReplyAsInterruptedForWatchersElsewhereAndKeepsThePartialText(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         await using var doomed = await ReplicasFixture.StartInstanceAsync(replicas.Redis, tokensPerSecond: 20);
         await using var producer = await ChatSocketClient.ConnectAsync(doomed.BaseAddress, owner);
@@ -40,9 +42,10 @@ public sealed class ReplicaFaultTests(ReplicasFixture replicas) : IClassFixture<
         Assert.Equal("stop", (string?)next[^1]["finishReason"]);
     }
 
-    [Fact]
-    public async Task AReplyWhoseInstanceDiedUnwatchedIsSavedAsInterruptedWhenItsConversationIsRead()
+    [Theory, RedisTopologies]
+    public async Task AReplyWhoseInstanceDiedUnwatchedIsSavedAsInterruptedWhenItsConversationIsRead(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         await using var doomed = await ReplicasFixture.StartInstanceAsync(replicas.Redis, tokensPerSecond: 20);
         await using var producer = await ChatSocketClient.ConnectAsync(doomed.BaseAddress, owner);
@@ -76,12 +79,13 @@ public sealed class ReplicaFaultTests(ReplicasFixture replicas) : IClassFixture<
         Assert.True(seen.StartsWith(saved, StringComparison.Ordinal) || saved.StartsWith(seen, StringComparison.Ordinal), $"Saved \"{saved}\" and seen \"{seen}\" differ.");
     }
 
+    // One node's restart. On a cluster a node's death is a failover, which its own test covers.
     [Fact]
     public async Task RedisRestartingMidReplyLosesNothingForTheClientTheWatcherElsewhereOrHistory()
     {
         await using var redis = await RedisServer.StartAsync(new RedisServerOptions { Persistent = true });
-        await using var a = await ReplicasFixture.StartInstanceAsync(redis, tokensPerSecond: 30);
-        await using var b = await ReplicasFixture.StartInstanceAsync(redis, tokensPerSecond: 30);
+        await using var a = await ReplicasFixture.StartInstanceAsync(redis.ConnectionString, tokensPerSecond: 30);
+        await using var b = await ReplicasFixture.StartInstanceAsync(redis.ConnectionString, tokensPerSecond: 30);
         var owner = ReplicasFixture.NewOwner();
         await using var client = await ChatSocketClient.ConnectAsync(a.BaseAddress, owner);
         await client.SendMessageAsync("Tell me something.");
@@ -106,9 +110,10 @@ public sealed class ReplicaFaultTests(ReplicasFixture replicas) : IClassFixture<
         Assert.Equal(ChatSocketClient.TextOf(sent), await ReplicaResumeTests.SavedReplyAsync(b, owner, conversationId, "stop"));
     }
 
-    [Fact]
-    public async Task AWatcherThatStopsReadingIsDroppedAndDoesNotHoldUpTheTabThatReads()
+    [Theory, RedisTopologies]
+    public async Task AWatcherThatStopsReadingIsDroppedAndDoesNotHoldUpTheTabThatReads(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         await using var fast = await ReplicasFixture.StartInstanceAsync(replicas.Redis, tokensPerSecond: 0, maxQueuedFrames: 100_000);
         await using var reader = await ChatSocketClient.ConnectAsync(fast.BaseAddress, owner);

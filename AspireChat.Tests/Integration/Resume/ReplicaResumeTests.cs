@@ -6,11 +6,13 @@ using AspireChat.Tests.Fixtures;
 namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>Resume, tabs and stop across two ChatApi processes on one redis-server.</summary>
-public sealed class ReplicaResumeTests(ReplicasFixture replicas) : IClassFixture<ReplicasFixture>
+[ClusterPending(RedisTopologies.CrossSlot)]
+public sealed class ReplicaResumeTests(ReplicasFixture fixture) : IClassFixture<ReplicasFixture>
 {
-    [Fact]
-    public async Task AReplyStartedOnOneInstanceResumesOnTheOtherAfterTheLastSeqExactlyOnce()
+    [Theory, RedisTopologies]
+    public async Task AReplyStartedOnOneInstanceResumesOnTheOtherAfterTheLastSeqExactlyOnce(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         var (start, before) = await StartReplyAsync(replicas.A, owner, chunks: 5);
         var conversationId = (string)start["conversationId"]!;
@@ -30,9 +32,10 @@ public sealed class ReplicaResumeTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal(text, await SavedReplyAsync(replicas.B, owner, conversationId, "stop"));
     }
 
-    [Fact]
-    public async Task ReconnectingToEitherInstanceAtRandomPointsNeverLosesNorRepeatsAChunk()
+    [Theory, RedisTopologies]
+    public async Task ReconnectingToEitherInstanceAtRandomPointsNeverLosesNorRepeatsAChunk(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         var (start, first) = await StartReplyAsync(replicas.A, owner, chunks: 1);
         var conversationId = (string)start["conversationId"]!;
@@ -65,9 +68,10 @@ public sealed class ReplicaResumeTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal(text, await SavedReplyAsync(replicas.B, owner, conversationId, "stop"));
     }
 
-    [Fact]
-    public async Task TwoTabsOnDifferentInstancesBothSeeTheUserMessageAndTheLiveReply()
+    [Theory, RedisTopologies]
+    public async Task TwoTabsOnDifferentInstancesBothSeeTheUserMessageAndTheLiveReply(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         await using var tab1 = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
         await tab1.SendMessageAsync("First.");
@@ -90,9 +94,10 @@ public sealed class ReplicaResumeTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal(ChatSocketClient.TypesOf(sent), ChatSocketClient.TypesOf(seen));
     }
 
-    [Fact]
-    public async Task AStopSentToTheOtherInstanceCancelsTheReplyWithinASecondAndKeepsThePartialReply()
+    [Theory, RedisTopologies]
+    public async Task AStopSentToTheOtherInstanceCancelsTheReplyWithinASecondAndKeepsThePartialReply(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         await using var producer = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
         await producer.SendMessageAsync("Tell me a long story.");
@@ -114,9 +119,10 @@ public sealed class ReplicaResumeTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal(ChatSocketClient.TextOf(frames), await SavedReplyAsync(replicas.B, owner, conversationId, "cancelled"));
     }
 
-    [Fact]
-    public async Task AStopFromAnotherOwnerStopsNothing()
+    [Theory, RedisTopologies]
+    public async Task AStopFromAnotherOwnerStopsNothing(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         await using var producer = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
         await producer.SendMessageAsync("Hi.");
@@ -129,9 +135,10 @@ public sealed class ReplicaResumeTests(ReplicasFixture replicas) : IClassFixture
         Assert.Equal("stop", (string?)reply[^1]["finishReason"]);
     }
 
-    [Fact]
-    public async Task ResumeWithABadSeqOrIdOrAnotherOwnersConversationGetsAClearErrorAndNoData()
+    [Theory, RedisTopologies]
+    public async Task ResumeWithABadSeqOrIdOrAnotherOwnersConversationGetsAClearErrorAndNoData(RedisTopology topology)
     {
+        var replicas = await fixture.OnAsync(topology);
         var owner = ReplicasFixture.NewOwner();
         await using var producer = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
         await producer.SendMessageAsync("Mine.");

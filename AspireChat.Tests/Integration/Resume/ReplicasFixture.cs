@@ -8,38 +8,51 @@ namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>
 /// Two ChatApi instances as real processes behind no load balancer (a test picks the instance),
-/// sharing one real redis-server: what replicas see in production.
+/// sharing one real Redis: what replicas see in production. One pair per <see cref="RedisTopology"/>, started the
+/// first time a test of the class asks for it.
 /// </summary>
-public sealed class ReplicasFixture : IAsyncLifetime
+public sealed class ReplicasFixture : IAsyncDisposable
 {
     /// <summary>Short, so a dead producer is noticed within seconds.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(1.5);
 
-    public RedisServer Redis { get; private set; } = null!;
+    private readonly SharedRedis _redis = new();
+    private readonly Dictionary<RedisTopology, Lazy<Task<Replicas>>> _replicas = [];
 
-    public ServiceProcess A { get; private set; } = null!;
-
-    public ServiceProcess B { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
+    public ReplicasFixture()
     {
-        Redis = await RedisServer.StartAsync();
-        var starting = new[] { StartInstanceAsync(Redis), StartInstanceAsync(Redis) };
-        (A, B) = (await starting[0], await starting[1]);
+        foreach (var topology in Enum.GetValues<RedisTopology>())
+        {
+            _replicas[topology] = new(() => StartReplicasAsync(topology));
+        }
     }
+
+    /// <summary>The two instances on this class's Redis of <paramref name="topology"/>.</summary>
+    public Task<Replicas> OnAsync(RedisTopology topology) => _replicas[topology].Value;
 
     public async ValueTask DisposeAsync()
     {
-        await A.DisposeAsync();
-        await B.DisposeAsync();
-        await Redis.DisposeAsync();
+        foreach (var replicas in _replicas.Values.Where(r => r.IsValueCreated && r.Value.IsCompletedSuccessfully).Select(r => r.Value.Result))
+        {
+            await replicas.A.DisposeAsync();
+            await replicas.B.DisposeAsync();
+        }
+
+        await _redis.DisposeAsync();
     }
 
-    /// <summary>A ChatApi instance on <paramref name="redis"/> with an offline model that streams 40 words a second.</summary>
-    public static Task<ServiceProcess> StartInstanceAsync(RedisServer redis, double tokensPerSecond = 40, int maxQueuedFrames = 256) =>
+    private async Task<Replicas> StartReplicasAsync(RedisTopology topology)
+    {
+        var redis = await _redis.ConnectionStringAsync(topology);
+        var starting = new[] { StartInstanceAsync(redis), StartInstanceAsync(redis) };
+        return new Replicas(redis, await starting[0], await starting[1]);
+    }
+
+    /// <summary>A ChatApi instance on the Redis at <paramref name="redis"/> with an offline model that streams 40 words a second.</summary>
+    public static Task<ServiceProcess> StartInstanceAsync(string redis, double tokensPerSecond = 40, int maxQueuedFrames = 256) =>
         ServiceProcess.StartAsync("AspireChat.ChatApi", new Dictionary<string, string?>
         {
-            ["ConnectionStrings__cache"] = redis.ConnectionString,
+            ["ConnectionStrings__cache"] = redis,
             ["Model__Provider"] = "Offline",
             ["Model__Offline__TimeToFirstToken"] = "00:00:00",
             ["Model__Offline__TokensPerSecond"] = tokensPerSecond.ToString(CultureInfo.InvariantCulture),
@@ -64,3 +77,6 @@ public sealed class ReplicasFixture : IAsyncLifetime
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken) : null;
     }
 }
+
+/// <summary>Two ChatApi instances, <paramref name="A"/> and <paramref name="B"/>, on the Redis at <paramref name="Redis"/> (its connection string).</summary>
+public sealed record Replicas(string Redis, ServiceProcess A, ServiceProcess B);

@@ -1,9 +1,12 @@
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Redis;
+using AspireChat.ChatApi.Replies;
 using AspireChat.Tests.Fakes;
+using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Integration.Redis;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -11,21 +14,28 @@ namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>
 /// Resume against the reply broker in process: the in-memory broker, and the Redis broker on a real
-/// redis-server. The same behaviour is asserted of both.
+/// redis-server and on a Redis Cluster. The same behaviour is asserted of all.
 /// </summary>
-public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<SharedRedisServer>, IAsyncDisposable
+[ClusterPending(RedisTopologies.CrossSlot)]
+public sealed class ResumeTests(SharedRedis redisServers) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
     private readonly List<ConnectionMultiplexer> _clients = [];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string> Brokers => ["memory", "redis"];
+    /// <summary>"memory", "redis" (one node) and "redis-cluster".</summary>
+    public static IEnumerable<ITheoryDataRow> Brokers =>
+    [
+        new TheoryDataRow("memory"),
+        RedisTopologies.Row(typeof(ResumeTests), RedisTopology.SingleNode, "redis"),
+        RedisTopologies.Row(typeof(ResumeTests), RedisTopology.Cluster, "redis-cluster"),
+    ];
 
     [Theory]
     [MemberData(nameof(Brokers))]
     public async Task ReconnectingAtRandomPointsHundredsOfTimesNeverLosesNorRepeatsAChunk(string kind)
     {
-        await using var chat = Harness(kind);
+        await using var chat = await HarnessAsync(kind);
         var tokens = Enumerable.Range(0, 900).Select(i => $"t{i} ").ToList();
         var (reply, first) = chat.Send("Count for me.");
         var start = await first.NextAsync<StartFrame>();
@@ -59,7 +69,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
     [MemberData(nameof(Brokers))]
     public async Task ResumeWithAFutureSeqAnUnknownReplyOrAnotherOwnersConversationIsRefusedWithoutData(string kind)
     {
-        await using var chat = Harness(kind);
+        await using var chat = await HarnessAsync(kind);
         chat.Model.Say("secret ", "text");
         chat.Model.End();
         var (_, observer) = chat.Send("Mine.");
@@ -103,7 +113,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
     [MemberData(nameof(Brokers))]
     public async Task ASecondTabWatchingTheConversationSeesTheUserMessageAndTheWholeReplyLive(string kind)
     {
-        await using var chat = Harness(kind);
+        await using var chat = await HarnessAsync(kind);
         chat.Model.Say("first");
         chat.Model.End();
         var (_, one) = chat.Send("One.");
@@ -149,11 +159,11 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         _ => null,
     };
 
-    [Fact]
-    public async Task AWatchWhoseCatchUpIsCutByRedisGoesOnOnceRedisAnswersAndMissesNothing()
+    [Theory, RedisTopologies]
+    public async Task AWatchWhoseCatchUpIsCutByRedisGoesOnOnceRedisAnswersAndMissesNothing(RedisTopology topology)
     {
         FailOnceRedis? faulty = null;
-        await using var chat = Harness("redis", redis => (faulty = FailOnceRedis.Wrap(redis)).Multiplexer);
+        await using var chat = await HarnessAsync(topology, redis => (faulty = FailOnceRedis.Wrap(redis)).Multiplexer);
         chat.Model.Say("one ", "two ");
         var (reply, asker) = chat.Send("Count.");
         var start = await asker.NextAsync<StartFrame>();
@@ -161,7 +171,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         await asker.NextAsync<ChunkFrame>();
 
         // The watch has replayed the reply so far when the look for the conversation's live reply fails.
-        var active = RedisReplyKeys.Active(start.ConversationId);
+        var active = RedisKeys.ConversationLease(start.ConversationId);
         faulty!.FailNext((method, arguments) => method.Name == nameof(IDatabase.StringGetAsync) && arguments[0] is RedisKey key && key == active);
         var tab = new RecordingObserver();
         var (watch, error) = await chat.Broker.WatchAsync(new WatchRequest(ChatHarness.Owner, start.ConversationId, start.MessageId, 0, "tab"), tab, Token);
@@ -179,11 +189,11 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
-    [Fact]
-    public async Task AMessageToAConversationStreamingOnAnotherInstanceIsBusyUntilThatReplyEnds()
+    [Theory, RedisTopologies]
+    public async Task AMessageToAConversationStreamingOnAnotherInstanceIsBusyUntilThatReplyEnds(RedisTopology topology)
     {
-        await using var first = Harness("redis");
-        await using var second = Harness("redis");
+        await using var first = await HarnessAsync(topology);
+        await using var second = await HarnessAsync(topology);
         first.Model.Say("one ");
         var (reply, asker) = first.Send("First.");
         var start = await asker.NextAsync<StartFrame>();
@@ -195,35 +205,29 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         await asker.UntilEndAsync();
         second.Model.Say("two");
         second.Model.End();
-        // The claim is released just after the end went out: the next message is taken at once or very soon.
-        List<ServerFrame> taken;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while ((taken = await second.Send("Third.", start.ConversationId).Observer.UntilEndAsync()) is [ErrorFrame { Code: ErrorCodes.ConversationBusy }])
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The conversation stayed busy after its reply ended.");
-            await Task.Delay(20, Token);
-        }
+        // The lease is released before the end goes out: the other instance takes the next message at once.
+        var taken = await second.Send("Third.", start.ConversationId).Observer.UntilEndAsync();
 
         Assert.Equal(ErrorCodes.ConversationBusy, busy.Code);
         Assert.Equal(start.ConversationId, busy.ConversationId);
         Assert.Equal("two", string.Concat(taken.OfType<ChunkFrame>().Select(c => c.Content)));
         Assert.NotEqual(reply.MessageId, taken.OfType<StartFrame>().Single().MessageId);
-        var redis = Connect().GetDatabase();
-        Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, await redis.StringGetAsync(RedisReplyKeys.Latest(start.ConversationId)));
+        var redis = (await ConnectAsync(topology)).GetDatabase();
+        Assert.Equal(taken.OfType<StartFrame>().Single().MessageId, await redis.StringGetAsync(RedisKeys.LatestReply(start.ConversationId)));
     }
 
-    [Fact]
-    public async Task AReplyStreamExpiresOnItsOwnWhileItStreamsAndKeepsTheRetentionOnceEnded()
+    [Theory, RedisTopologies]
+    public async Task AReplyStreamExpiresOnItsOwnWhileItStreamsAndKeepsTheRetentionOnceEnded(RedisTopology topology)
     {
-        await using var chat = Harness("redis");
-        var redis = Connect().GetDatabase();
-        var retention = new ReplyBrokerOptions().Retention;
+        await using var chat = await HarnessAsync(topology);
+        var redis = (await ConnectAsync(topology)).GetDatabase();
+        var retention = new ReplyOptions().Retention;
         chat.Model.Say("one ", "two ");
         var (reply, asker) = chat.Send("Count.");
         await asker.NextAsync<StartFrame>();
         await asker.NextAsync<ChunkFrame>();
         await asker.NextAsync<ChunkFrame>();
-        var stream = RedisReplyKeys.Stream(reply.MessageId);
+        var stream = RedisKeys.ReplyStream(reply.MessageId);
         await WaitUntilAsync(async () => await redis.StreamLengthAsync(stream) >= 3);
 
         // Only the batch that creates the stream sets its time to live; the later ones keep it.
@@ -233,7 +237,7 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         var whileStreaming = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
         chat.Model.End();
         await asker.UntilEndAsync();
-        await WaitUntilAsync(async () => !await redis.KeyExistsAsync(RedisReplyKeys.Lease(reply.MessageId)));
+        await WaitUntilAsync(async () => !await redis.KeyExistsAsync(RedisKeys.ReplyProducer(reply.MessageId)));
         var ended = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
 
         Assert.True(whileStreaming > retention.TotalMilliseconds, $"While streaming the stream should expire after more than the retention, not in {whileStreaming} ms.");
@@ -258,54 +262,70 @@ public sealed class ResumeTests(SharedRedisServer redisServer) : IClassFixture<S
         }
     }
 
-    [Fact]
-    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeInRedis()
+    [Theory, RedisTopologies]
+    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeInRedis(RedisTopology topology)
     {
-        await using var chat = Harness("redis");
+        await using var chat = await HarnessAsync(topology);
         // Claims the conversation for a next message inside its delivery of the end, before the reply's other
         // observers hear it: a claim sent on the shared connection ahead of the release would find it busy.
-        var quick = new ClaimAtEndObserver(chat.Broker);
+        var quick = new ClaimAtEndObserver(chat.Leases);
         chat.Coordinator.Begin(new ChatTurnRequest(ChatHarness.Owner, "One.", null, null, null), quick);
         chat.Model.Say("a");
         chat.Model.Finish();
         chat.Model.End();
 
-        Assert.Equal(ClaimResult.Claimed, await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token));
+        Assert.Equal(LeaseOutcome.Taken, (await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token)).Outcome);
     }
 
-    private ConnectionMultiplexer Connect()
+    [Theory, RedisTopologies]
+    public async Task AClientThatAnswersTheEndTheMomentItArrivesFindsTheConversationFreeOnAnotherInstance(RedisTopology topology)
     {
-        var redis = TestRedis.Connect(redisServer.Server.ConnectionString);
+        await using var producing = await HarnessAsync(topology);
+        await using var other = await HarnessAsync(topology);
+        // The next message goes to another instance, on another connection to Redis: nothing queues it behind the
+        // release, so the release must be done before the end goes out.
+        var quick = new ClaimAtEndObserver(other.Leases);
+        producing.Coordinator.Begin(new ChatTurnRequest(ChatHarness.Owner, "One.", null, null, null), quick);
+        producing.Model.Say("a");
+        producing.Model.Finish();
+        producing.Model.End();
+
+        Assert.Equal(LeaseOutcome.Taken, (await quick.Claim.WaitAsync(TimeSpan.FromSeconds(10), Token)).Outcome);
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(RedisTopology topology)
+    {
+        var redis = TestRedis.Connect(await redisServers.ConnectionStringAsync(topology));
         _clients.Add(redis);
         return redis;
     }
 
-    private ChatHarness Harness(string kind, Func<IConnectionMultiplexer, IConnectionMultiplexer>? brokersRedis = null)
+    private Task<ChatHarness> HarnessAsync(string kind) => kind switch
     {
-        if (kind == "memory")
-        {
-            return new ChatHarness();
-        }
+        "memory" => Task.FromResult(new ChatHarness()),
+        "redis" => HarnessAsync(RedisTopology.SingleNode),
+        _ => HarnessAsync(RedisTopology.Cluster),
+    };
 
-        var redis = Connect();
+    private async Task<ChatHarness> HarnessAsync(RedisTopology topology, Func<IConnectionMultiplexer, IConnectionMultiplexer>? brokersRedis = null)
+    {
+        var redis = await ConnectAsync(topology);
         var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
         var broker = brokersRedis?.Invoke(redis) ?? redis;
-        return new ChatHarness(store, broker: _ => new RedisReplyBroker(broker, store, Options.Create(new ReplyBrokerOptions()), TimeProvider.System, NullLogger<RedisReplyBroker>.Instance));
+        return new ChatHarness(store, redis: broker);
     }
 
-    private sealed class ClaimAtEndObserver(IReplyBroker broker) : IReplyObserver
+    private sealed class ClaimAtEndObserver(IConversationLeases leases) : IReplyObserver
     {
-        private readonly TaskCompletionSource<Task<ClaimResult>> _claim = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Task<LeaseClaim>> _claim = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task<ClaimResult> Claim => _claim.Task.Unwrap();
+        public Task<LeaseClaim> Claim => _claim.Task.Unwrap();
 
         public bool TryDeliver(ServerFrame frame)
         {
             if (frame is EndFrame end)
             {
-                var next = new ChatTurn(ChatHarness.Owner, end.ConversationId, "Two.", null, null, DateTimeOffset.UtcNow);
-                var question = new ConversationMessage("m-two", MessageRoles.User, "Two.", DateTimeOffset.UtcNow);
-                _claim.TrySetResult(broker.ClaimAsync(next, question, CancellationToken.None));
+                _claim.TrySetResult(leases.TakeAsync(new LeaseRequest(ChatHarness.Owner, end.ConversationId, "m-two", IsNewConversation: false), CancellationToken.None));
             }
 
             return true;

@@ -13,7 +13,7 @@ public sealed class WatchLimitTests
         var cookie = await factory.NewOwnerCookieAsync();
         await using var sender = await factory.ConnectAsync(cookie);
         List<string> conversations = [];
-        for (var i = 0; i <= ChatSocketConnection.MaxWatchedConversations; i++)
+        for (var i = 0; i <= ConversationWatches.MaxWatchedConversations; i++)
         {
             await sender.SendMessageAsync($"Conversation {i}");
             conversations.Add((string)(await sender.ReceiveReplyAsync())[0]["conversationId"]!);

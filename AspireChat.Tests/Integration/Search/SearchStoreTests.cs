@@ -1,5 +1,7 @@
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Search;
+using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Integration.Redis;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -195,9 +197,16 @@ public sealed class InMemorySearchStoreTests : SearchStoreTests
     protected override SearchOptions Options => SmallLimits;
 }
 
-public sealed class RedisSearchStoreTests(SharedRedisServer redis) : SearchStoreTests, IClassFixture<SharedRedisServer>, IAsyncDisposable
+public sealed class RedisSearchStoreTests(SharedRedis redis) : SearchStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
 {
-    private readonly ConnectionMultiplexer _client = TestRedis.Connect(redis.Server.ConnectionString);
+    private string _connectionString = null!;
+    private ConnectionMultiplexer _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _connectionString = await redis.ConnectionStringAsync(RedisTopology.SingleNode);
+        _client = TestRedis.Connect(_connectionString);
+    }
 
     protected override IConversationStore Inner => new RedisConversationStore(_client, Microsoft.Extensions.Options.Options.Create(StoreOptions), TimeProvider.System);
 

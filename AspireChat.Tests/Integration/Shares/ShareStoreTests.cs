@@ -2,6 +2,7 @@ using System.Text;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Shares;
 using AspireChat.Tests.Fakes;
+using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Integration.Redis;
 using StackExchange.Redis;
 
@@ -100,9 +101,16 @@ public sealed class InMemoryShareStoreTests : ShareStoreTests
     }
 }
 
-public sealed class RedisShareStoreTests(SharedRedisServer redis) : ShareStoreTests, IClassFixture<SharedRedisServer>, IAsyncDisposable
+public sealed class RedisShareStoreTests(SharedRedis redis) : ShareStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
 {
-    private readonly ConnectionMultiplexer _client = TestRedis.Connect(redis.Server.ConnectionString);
+    private string _connectionString = null!;
+    private ConnectionMultiplexer _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _connectionString = await redis.ConnectionStringAsync(RedisTopology.SingleNode);
+        _client = TestRedis.Connect(_connectionString);
+    }
 
     protected override IShareStore Store => new RedisShareStore(_client, Microsoft.Extensions.Options.Options.Create(Options), Time);
 
@@ -112,7 +120,7 @@ public sealed class RedisShareStoreTests(SharedRedisServer redis) : ShareStoreTe
     public async Task ARevokedShareIsGoneAtOnceForEveryReplica()
     {
         var (shareId, snapshot) = await CreateAsync(Owner, "two replicas");
-        await using var otherReplica = TestRedis.Connect(redis.Server.ConnectionString);
+        await using var otherReplica = TestRedis.Connect(_connectionString);
         var other = new RedisShareStore(otherReplica, Microsoft.Extensions.Options.Options.Create(Options), Time);
         Assert.Equal(snapshot, await other.GetAsync(shareId, Token));
 

@@ -67,4 +67,27 @@ public sealed class DistributionTests
         Assert.Equal(2, merged.Errors["timeout"]);
         Assert.Equal(1, merged.Errors["socket_error"]);
     }
+
+    [Fact]
+    public void EachErrorKindKeepsItsFirstDetailsAcrossUsers()
+    {
+        var a = new LatencyRecorder();
+        var b = new LatencyRecorder();
+        for (var i = 0; i < 5; i++)
+        {
+            a.Error("closed_by_server", $"close frame 1011 'boom {i}'");
+        }
+
+        b.Error("closed_by_server", "the server closed the TCP connection");
+        b.Error("rate_limited", "slow down");
+        b.Error("rate_limited", "slow down");
+        b.Error("timeout");
+
+        var merged = LatencyRecorder.Merge([a, b]);
+
+        Assert.Equal(6, merged.Errors["closed_by_server"]);
+        Assert.Equal(["close frame 1011 'boom 0'", "close frame 1011 'boom 1'", "close frame 1011 'boom 2'"], merged.ErrorSamples["closed_by_server"]);
+        Assert.Equal(["slow down"], merged.ErrorSamples["rate_limited"]);
+        Assert.False(merged.ErrorSamples.ContainsKey("timeout"), "An error recorded without a detail has no sample.");
+    }
 }

@@ -27,7 +27,29 @@ public sealed class ServerFrameTests
 
         Assert.Equal((FrameType.Start, "3kV"), (start.Type, start.ConversationId));
         Assert.Equal((FrameType.End, "length"), (end.Type, end.FinishReason));
-        Assert.Equal((FrameType.Error, "conversation_busy"), (error.Type, error.Code));
+        Assert.Equal((FrameType.Error, "conversation_busy", "busy"), (error.Type, error.Code, error.Message));
+    }
+
+    [Fact]
+    public void FieldsBeforeTheTypeAreStillRead()
+    {
+        var start = ServerFrame.Parse("""{"conversationId":"3kV","messageId":"a7Q","type":"start"}"""u8);
+
+        Assert.Equal((FrameType.Start, "3kV"), (start.Type, start.ConversationId));
+    }
+
+    [Fact]
+    public void AChunkIsReadWithoutAllocating()
+    {
+        var chunk = """{"type":"chunk","conversationId":"3kVabcdefghijklmnopqr","messageId":"a7Qabcdefghijklmnopqr","seq":7,"content":"tok6 "}"""u8.ToArray();
+        ServerFrame.Parse(chunk);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var frame = ServerFrame.Parse(chunk);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal((FrameType.Chunk, 7L, null), (frame.Type, frame.Seq, frame.ConversationId));
+        Assert.True(allocated == 0, $"Reading a chunk allocated {allocated} bytes; the generator reads tens of thousands a second.");
     }
 
     [Fact]

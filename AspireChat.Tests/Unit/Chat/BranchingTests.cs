@@ -1,4 +1,5 @@
 using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.Tests.Fakes;
@@ -138,7 +139,7 @@ public sealed class BranchingTests
         var (watch, _) = await chat.Broker.WatchAsync(new WatchRequest(ChatHarness.Owner, conversationId, null, 0, "tab-2"), otherTab, Token);
         await using var _watch = watch!;
 
-        var branch = Assert.IsType<BranchFrame>(await chat.Coordinator.SwitchBranchAsync(ChatHarness.Owner, conversationId, null, userId, 1, "tab-1", Token));
+        var branch = Assert.IsType<BranchFrame>(await chat.Switcher.SwitchAsync(ChatHarness.Owner, conversationId, null, userId, 1, "tab-1", Token));
 
         var conversation = (await chat.Store.GetAsync(ChatHarness.Owner, conversationId, Token))!;
         var path = new ConversationTree(conversation.Messages).PathTo(conversation.ActiveLeafId).Select(m => m.Content);
@@ -146,7 +147,7 @@ public sealed class BranchingTests
         Assert.Equal(conversation.ActiveLeafId, branch.LeafId);
         Assert.Equal(branch, await otherTab.NextAsync<BranchFrame>());
 
-        var back = Assert.IsType<BranchFrame>(await chat.Coordinator.SwitchBranchAsync(ChatHarness.Owner, conversationId, ((StartFrame)regenerated[0]).MessageId, null, null, "tab-1", Token));
+        var back = Assert.IsType<BranchFrame>(await chat.Switcher.SwitchAsync(ChatHarness.Owner, conversationId, ((StartFrame)regenerated[0]).MessageId, null, null, "tab-1", Token));
         Assert.Equal(((StartFrame)regenerated[0]).MessageId, back.LeafId);
     }
 
@@ -163,7 +164,7 @@ public sealed class BranchingTests
         await chat.Branch(TurnKind.Regenerate, conversationId, firstReplyId).Observer.UntilEndAsync();
         var before = (await chat.Store.GetAsync(ChatHarness.Owner, conversationId, Token))!;
 
-        var refused = await chat.Coordinator.SwitchBranchAsync(ChatHarness.Owner, conversationId, null, parent == "USER" ? userId : parent, index, "tab", Token);
+        var refused = await chat.Switcher.SwitchAsync(ChatHarness.Owner, conversationId, null, parent == "USER" ? userId : parent, index, "tab", Token);
 
         Assert.Equal(code, Assert.IsType<ErrorFrame>(refused).Code);
         Assert.Equal(before.ActiveLeafId, (await chat.Store.GetAsync(ChatHarness.Owner, conversationId, Token))!.ActiveLeafId);
@@ -176,9 +177,9 @@ public sealed class BranchingTests
         var (conversationId, userId, _) = await FirstTurnAsync(chat, "Hi", "First");
         var before = (await chat.Store.GetAsync(ChatHarness.Owner, conversationId, Token))!;
 
-        Assert.Equal(ErrorCodes.NotFound, Assert.IsType<ErrorFrame>(await chat.Coordinator.SwitchBranchAsync("owner-b", conversationId, userId, null, null, "tab", Token)).Code);
-        Assert.Equal(ErrorCodes.NotFound, Assert.IsType<ErrorFrame>(await chat.Coordinator.SwitchBranchAsync("owner-b", conversationId, null, null, 1, "tab", Token)).Code);
-        Assert.Equal(ErrorCodes.NotFound, Assert.IsType<ErrorFrame>(await chat.Coordinator.SwitchBranchAsync(ChatHarness.Owner, conversationId, "nope", null, null, "tab", Token)).Code);
+        Assert.Equal(ErrorCodes.NotFound, Assert.IsType<ErrorFrame>(await chat.Switcher.SwitchAsync("owner-b", conversationId, userId, null, null, "tab", Token)).Code);
+        Assert.Equal(ErrorCodes.NotFound, Assert.IsType<ErrorFrame>(await chat.Switcher.SwitchAsync("owner-b", conversationId, null, null, 1, "tab", Token)).Code);
+        Assert.Equal(ErrorCodes.NotFound, Assert.IsType<ErrorFrame>(await chat.Switcher.SwitchAsync(ChatHarness.Owner, conversationId, "nope", null, null, "tab", Token)).Code);
         AssertUnchanged(before, await chat.Store.GetAsync(ChatHarness.Owner, conversationId, Token));
     }
 

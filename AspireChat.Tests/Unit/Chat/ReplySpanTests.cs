@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi.Replies;
 
 namespace AspireChat.Tests.Unit.Chat;
 
@@ -14,7 +14,7 @@ public sealed class ReplySpanTests
     {
         using var listener = Listen();
 
-        using var reply = ChatTelemetry.StartReply(Traceparent(Browser), Socket);
+        using var reply = ReplyTelemetry.StartReply(Traceparent(Browser), Socket);
 
         Assert.NotNull(reply);
         Assert.Equal("reply", reply.DisplayName);
@@ -29,7 +29,7 @@ public sealed class ReplySpanTests
         using var listener = Listen();
 
         // The HTTP fallback: the request's span is both the parent and the carrier.
-        using var reply = ChatTelemetry.StartReply(Traceparent(Browser), Browser);
+        using var reply = ReplyTelemetry.StartReply(Traceparent(Browser), Browser);
 
         Assert.NotNull(reply);
         Assert.Equal(Browser.SpanId, reply.ParentSpanId);
@@ -41,7 +41,7 @@ public sealed class ReplySpanTests
     {
         using var listener = Listen();
 
-        using var reply = ChatTelemetry.StartReply(traceparent: null, Socket);
+        using var reply = ReplyTelemetry.StartReply(traceparent: null, Socket);
 
         Assert.NotNull(reply);
         Assert.NotEqual(Socket.TraceId, reply.TraceId);
@@ -55,7 +55,7 @@ public sealed class ReplySpanTests
     {
         var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == ChatTelemetry.SourceName,
+            ShouldListenTo = source => source.Name == ReplyTelemetry.SourceName,
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(listener);

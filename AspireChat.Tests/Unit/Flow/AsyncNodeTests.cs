@@ -72,6 +72,38 @@ public sealed class AsyncNodeTests
     }
 
     [Fact]
+    public async Task WithABackoffEachPauseIsTheLastTimesTheBackoff()
+    {
+        var clock = new PauseRecordingTimeProvider();
+        var attempts = 0;
+        var node = new LambdaNode(exec: (_, _) => ++attempts < 4 ? throw new InvalidOperationException() : attempts, maxRetries: 4, wait: TimeSpan.FromMilliseconds(10))
+        {
+            Backoff = 2,
+            TimeProvider = clock,
+        };
+
+        await node.RunAsync([], TestContext.Current.CancellationToken);
+
+        Assert.Equal([TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(40)], clock.Pauses);
+        Assert.Equal(4, node.LastExec);
+    }
+
+    [Fact]
+    public async Task EachFailedTryIsReportedWithItsNumberBeforeTheFallback()
+    {
+        var failures = new List<(int Attempt, string Message)>();
+        var node = new LambdaNode(
+            exec: (_, _) => throw new InvalidOperationException("down"),
+            fallback: _ => -1,
+            failed: (exception, attempt) => failures.Add((attempt, exception.Message)),
+            maxRetries: 3);
+
+        await node.RunAsync([], TestContext.Current.CancellationToken);
+
+        Assert.Equal([(1, "down"), (2, "down"), (3, "down")], failures);
+    }
+
+    [Fact]
     public async Task CancellationStopsRetryingAndReachesEveryStep()
     {
         using var cts = new CancellationTokenSource();
@@ -92,12 +124,29 @@ public sealed class AsyncNodeTests
     public void ANodeTriesAtLeastOnce() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new LambdaNode(maxRetries: 0));
 
+    /// <summary>The system clock, noting each pause a node asks it for.</summary>
+    private sealed class PauseRecordingTimeProvider : TimeProvider
+    {
+        public List<TimeSpan> Pauses { get; } = [];
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (Pauses)
+            {
+                Pauses.Add(dueTime);
+            }
+
+            return System.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
     /// <summary>A node whose steps are lambdas; the shared store is a list of strings.</summary>
     internal sealed class LambdaNode(
         Func<List<string>, int>? prep = null,
         Func<int, CancellationToken, int>? exec = null,
         Func<List<string>, int, int, string?>? post = null,
         Func<Exception, int>? fallback = null,
+        Action<Exception, int>? failed = null,
         int maxRetries = 1,
         TimeSpan wait = default) : AsyncNode<List<string>, int, int>(maxRetries, wait)
     {
@@ -106,6 +155,8 @@ public sealed class AsyncNodeTests
         protected override Task<int> PrepAsync(List<string> shared, CancellationToken cancellationToken) => Task.FromResult(prep?.Invoke(shared) ?? 0);
 
         protected override Task<int> ExecAsync(int prepResult, CancellationToken cancellationToken) => Task.FromResult(exec?.Invoke(prepResult, cancellationToken) ?? 0);
+
+        protected override void OnExecFailed(int prepResult, Exception exception, int attempt) => failed?.Invoke(exception, attempt);
 
         protected override Task<int> ExecFallbackAsync(int prepResult, Exception exception, CancellationToken cancellationToken) =>
             fallback is null ? base.ExecFallbackAsync(prepResult, exception, cancellationToken) : Task.FromResult(fallback(exception));

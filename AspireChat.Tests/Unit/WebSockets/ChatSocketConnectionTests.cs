@@ -1,5 +1,5 @@
 using System.Net.WebSockets;
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.WebSockets;
 using AspireChat.Tests.Fakes;
@@ -24,7 +24,7 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
     {
         var peer = new QuietPeerSocket(reads: false);
         using var connection = Connect(peer, CancellationToken.None);
-        var running = connection.RunAsync();
+        var running = connection.RunAsync(Dispatcher(connection));
 
         var accepted = Enumerable.Range(1, 100).Count(seq => connection.TryDeliver(new ChunkFrame("c1", "m1", seq, "token ")));
         await running.WaitAsync(Token);
@@ -40,7 +40,7 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
         var peer = new QuietPeerSocket(reads: true);
         using var stopping = new CancellationTokenSource();
         using var connection = Connect(peer, stopping.Token);
-        var running = connection.RunAsync();
+        var running = connection.RunAsync(Dispatcher(connection));
 
         await stopping.CancelAsync();
         await running.WaitAsync(Token);
@@ -49,6 +49,11 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
         Assert.False(peer.WasAborted, "The client answered the close, so the socket should close cleanly.");
     }
 
-    private ChatSocketConnection Connect(QuietPeerSocket peer, CancellationToken stopping) =>
-        new(peer, ChatHarness.Owner, _chat.Coordinator, _chat.Broker, new ChatServiceOptions { MaxQueuedFrames = MaxQueuedFrames }, NullLogger.Instance, TimeProvider.System, stopping);
+    private static readonly ChatServiceOptions s_options = new() { MaxQueuedFrames = MaxQueuedFrames };
+
+    private static ChatSocketConnection Connect(QuietPeerSocket peer, CancellationToken stopping) =>
+        new(peer, s_options, NullLogger.Instance, stopping);
+
+    private ClientFrameDispatcher Dispatcher(ChatSocketConnection connection) =>
+        new(ChatHarness.Owner, connection, _chat.Coordinator, _chat.Broker, _chat.Switcher, _chat.Store, s_options, TimeProvider.System, NullLogger.Instance);
 }

@@ -1,4 +1,4 @@
-using AspireChat.ChatApi.Chat;
+using AspireChat.ChatApi;
 using AspireChat.ChatApi.WebSockets;
 
 namespace AspireChat.Tests.Unit.WebSockets;

@@ -1,4 +1,5 @@
 //@ts-check
+import { Announcer } from './announcer.js';
 import { ApiError, deleteConversation, exportUrl, getConversation, listConversations, renameConversation } from './api.js';
 import { ChatSocket } from './chat-socket.js';
 import { Conversation } from './conversation.js';
@@ -6,10 +7,13 @@ import { rateMessage } from './feedback.js';
 import { createClientId, createTraceparent } from './ids.js';
 import { MessageView } from './message-view.js';
 import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame, switchToMessageFrame } from './protocol.js';
+import { ReplyTraces } from './reply-traces.js';
 import { ScrollFollower } from './scroll-follow.js';
 import { initSearch } from './search.js';
 import { initShare } from './share.js';
+import { createShortcutsDialog, installShortcuts, isMacPlatform } from './shortcuts.js';
 import { renderSidebar } from './sidebar.js';
+import { startTelemetry } from './telemetry.js';
 
 /** @typedef {import('./conversation.js').ChatMessage} ChatMessage */
 
@@ -44,6 +48,11 @@ const ui = {
 const sharing = initShare({ before: ui.exportMenu });
 const socket = new ChatSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 const follower = new ScrollFollower(ui.scroller, ui.jump);
+// Each message sent is a span, from the key press to its reply's end on screen (off unless Web relays spans).
+const telemetry = startTelemetry();
+const traces = new ReplyTraces({ finished: telemetry.finished });
+// Screen readers hear a streaming reply sentence by sentence, and connection changes once each.
+const announcer = new Announcer(document, $('main'));
 
 let conversation = new Conversation();
 /** @type {Map<string, MessageView>} */
@@ -77,10 +86,22 @@ function viewFor(message) {
   let view = views.get(message.id);
   if (!view) {
     view = new MessageView(message, messageActions);
-    view.onRendered = () => follower.contentChanged();
+    view.onRendered = () => {
+      follower.contentChanged();
+      shown(view.message);
+    };
     views.set(message.id, view);
   }
   return view;
+}
+
+/**
+ * A message was drawn (its content, its end): what follows a reply on screen hears of it.
+ * @param {ChatMessage} message
+ */
+function shown(message) {
+  traces.shown(message);
+  announcer.shown(message);
 }
 
 /**
@@ -94,6 +115,7 @@ function renderConversation({ follow = true } = {}) {
   ui.log.replaceChildren(...path.map((m) => {
     const view = viewFor(m);
     view.render();
+    shown(m);
     return view.element;
   }));
   if (follow) {
@@ -186,9 +208,12 @@ async function openConversation(id, { push = false, keep = [] } = {}) {
     conversation.leafId = message.id;
   }
   views = new Map();
+  announcer.reset();
   watch();
   setUrl(conversation.id, push);
   renderConversation();
+  // What is not on screen now will not end here: its span ends as it is.
+  traces.abandon('abandoned');
   renderSidebar(ui.list, summaries, conversation.id, sidebarActions);
   ui.input.focus();
 }
@@ -218,9 +243,12 @@ function setUrl(id, push) {
 /** @param {string} text */
 function send(text) {
   const id = createClientId();
+  const traceparent = createTraceparent();
+  traces.begin('message', id, traceparent);
   const message = conversation.addUserMessage(id, text);
-  const sent = socket.send(messageFrame({ content: text, conversationId: conversation.id, id, traceparent: createTraceparent() }));
+  const sent = socket.send(messageFrame({ content: text, conversationId: conversation.id, id, traceparent }));
   if (!sent) {
+    traces.notSent(id);
     conversation.fail(message, 'offline', 'Not sent: the connection is down. It will be back shortly.');
   }
   follower.following = true;
@@ -260,13 +288,18 @@ function regenerate(message) {
     return;
   }
   const id = createClientId();
+  const traceparent = createTraceparent();
+  traces.begin('regenerate', id, traceparent);
   conversation.awaiting = id;
-  if (!socket.send(regenerateFrame({ conversationId: conversation.id, messageId: message.id, id, traceparent: createTraceparent() }))) {
+  if (!socket.send(regenerateFrame({ conversationId: conversation.id, messageId: message.id, id, traceparent }))) {
+    traces.notSent(id);
     conversation.awaiting = null;
     showNotice('Not sent: the connection is down. It will be back shortly.');
   }
   follower.following = true;
   renderState();
+  // The button pressed is disabled while the reply streams: the focus goes where the user types.
+  ui.input.focus();
 }
 
 /**
@@ -279,12 +312,16 @@ function edit(message, content) {
     return;
   }
   const id = createClientId();
+  const traceparent = createTraceparent();
+  traces.begin('edit', id, traceparent);
   const edited = conversation.addUserMessage(id, content, conversation.parentOf(message));
-  if (!socket.send(editFrame({ conversationId: conversation.id, messageId: message.id, content, id, traceparent: createTraceparent() }))) {
+  if (!socket.send(editFrame({ conversationId: conversation.id, messageId: message.id, content, id, traceparent }))) {
+    traces.notSent(id);
     conversation.fail(edited, 'offline', 'Not sent: the connection is down. It will be back shortly.');
   }
   follower.following = true;
   renderChanged([edited]);
+  ui.input.focus();
 }
 
 /**
@@ -376,6 +413,7 @@ function closeSidebar() {
 socket.addEventListener('frame', (event) => {
   const frame = /** @type {CustomEvent<import('./protocol.js').ServerFrame>} */ (event).detail;
   const wasNew = conversation.id === null;
+  traces.frame(frame);
   const changed = conversation.apply(frame);
   if (changed.length > 0) {
     renderChanged(changed);
@@ -408,6 +446,7 @@ socket.addEventListener('frame', (event) => {
 
 socket.addEventListener('close', () => {
   stopWhenStarted = false;
+  traces.disconnected();
   renderChanged(conversation.interrupt());
 });
 
@@ -418,9 +457,11 @@ socket.addEventListener('open', async (event) => {
     return;
   }
   showNotice('');
+  traces.reconnected();
   const cut = conversation.cutOff;
   if (conversation.id && cut) {
     // The reply went on without us: ask for the rest of it, after the last chunk shown.
+    traces.resumed(cut.id, cut.seq);
     renderChanged(conversation.resume(cut));
     socket.send(resumeFrame(conversation.id, { messageId: cut.id, lastSeq: cut.seq }));
     void refreshSidebar();
@@ -448,6 +489,8 @@ socket.addEventListener('status', (event) => {
   } else if (status.state === 'connecting') {
     ui.statusText.textContent = status.attempt > 0 ? 'Reconnecting…' : 'Connecting…';
   } else {
+    // The countdown below changes every second; the status region hears only that the page is offline.
+    announcer.status('Offline. Retrying shortly.');
     const until = Date.now() + (status.retryInMs ?? 0);
     const tick = () => {
       const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
@@ -455,7 +498,9 @@ socket.addEventListener('status', (event) => {
     };
     tick();
     countdown = setInterval(tick, 1000);
+    return;
   }
+  announcer.status(ui.statusText.textContent ?? '');
 });
 
 // ---- Composer and page -----------------------------------------------------
@@ -477,6 +522,8 @@ ui.form.addEventListener('submit', (event) => {
   ui.input.value = '';
   resizeInput();
   send(text);
+  // Sent with the button: the next message is typed where the last one was.
+  ui.input.focus();
 });
 
 ui.input.addEventListener('keydown', (event) => {
@@ -514,8 +561,59 @@ document.addEventListener('keydown', (event) => {
 });
 window.addEventListener('popstate', () => openConversation(new URLSearchParams(location.search).get('c')));
 window.addEventListener('online', () => socket.connect());
+window.addEventListener('pagehide', () => {
+  // The export is a keepalive request: it outlives the page.
+  traces.abandon('page_closed');
+  telemetry.flush();
+});
 
-initSearch({ open: reveal, openButton: document.querySelector('[data-action="search"]') });
+// ---- Keyboard shortcuts (shortcuts.js holds the table) ------------------------
+
+const isMac = isMacPlatform(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform);
+const shortcutList = createShortcutsDialog(document, isMac, () => ui.input.focus());
+const showShortcuts = () => {
+  if (!shortcutList.open) {
+    shortcutList.showModal();
+  }
+};
+
+/** The reply at the end of the branch on screen, if it has ended. */
+function lastReply() {
+  const reply = conversation.messages.findLast((m) => m.role === 'assistant');
+  return reply && reply.status !== 'streaming' ? reply : undefined;
+}
+
+const searchDialog = initSearch({ open: reveal, openButton: document.querySelector('[data-action="search"]') });
+
+installShortcuts(document, {
+  newChat: () => openConversation(null, { push: true }),
+  search: searchDialog.show,
+  copyLastReply: async () => {
+    const reply = lastReply();
+    if (!reply) {
+      announcer.status('There is no reply to copy yet.');
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(reply.content);
+      announcer.status('The last reply is copied.');
+    } catch {
+      announcer.status('The reply could not be copied.');
+    }
+  },
+  regenerateLastReply: () => {
+    const reply = lastReply();
+    if (reply && !conversation.busy) {
+      regenerate(reply);
+    } else {
+      announcer.status(conversation.busy ? 'Wait for the reply to end.' : 'There is no reply to regenerate yet.');
+    }
+  },
+  showShortcuts,
+}, isMac);
+for (const button of document.querySelectorAll('[data-action="shortcuts"]')) {
+  button.addEventListener('click', showShortcuts);
+}
 
 // ---- Start -----------------------------------------------------------------
 

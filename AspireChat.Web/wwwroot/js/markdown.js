@@ -56,6 +56,8 @@ export function renderMarkdown(target, markdown) {
   const fragment = document.createRange().createContextualFragment(clean);
   for (const pre of fragment.querySelectorAll('pre')) {
     highlight(pre);
+    // A long line scrolls sideways: the keyboard can reach and scroll it too.
+    pre.querySelector('code')?.setAttribute('tabindex', '0');
     pre.prepend(copyButton(pre));
   }
   target.replaceChildren(fragment);

@@ -2,8 +2,8 @@
 import { ApiError, request } from './api.js';
 
 /**
- * Search across the user's conversations (`GET /api/search`): a dialog opened by Ctrl/Cmd+K or the
- * sidebar's button, results as the user types, newest first. A result shows its snippet with the
+ * Search across the user's conversations (`GET /api/search`): a dialog opened by Ctrl/Cmd+K (shortcuts.js) or
+ * the sidebar's button, results as the user types, newest first. A result shows its snippet with the
  * matched words marked: the server sends plain text and where the words are, and the page builds the
  * marks itself, so nothing from a message ever becomes markup. Picking a result opens the conversation
  * at that message (the caller's `open`).
@@ -18,18 +18,6 @@ import { ApiError, request } from './api.js';
 
 /** Milliseconds after the last keystroke before a search is sent. */
 const Debounce = 180;
-
-/**
- * The keyboard shortcut, described for a table of shortcuts (it is handled here until there is one).
- * `matches` tells a keydown event that is this shortcut.
- */
-export const searchShortcut = {
-  keys: ['Control+K', 'Meta+K'],
-  label: 'Ctrl K',
-  description: 'Search your conversations',
-  /** @param {KeyboardEvent} event */
-  matches: (event) => (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === 'k',
-};
 
 /**
  * @param {string} query
@@ -70,7 +58,7 @@ export function snippetParts(snippet, highlights) {
 }
 
 /**
- * Builds the search dialog and wires Ctrl/Cmd+K and `openButton` to it.
+ * Builds the search dialog and wires `openButton` to it; `show` opens it (the Ctrl/Cmd+K shortcut's action).
  * @param {{ open: OpenResult, openButton?: HTMLElement | null }} options
  */
 export function initSearch({ open, openButton }) {
@@ -177,12 +165,6 @@ export function initSearch({ open, openButton }) {
   dialog.addEventListener('click', (event) => {
     if (event.target === dialog) {
       dialog.close();
-    }
-  });
-  document.addEventListener('keydown', (event) => {
-    if (searchShortcut.matches(event)) {
-      event.preventDefault();
-      show();
     }
   });
   openButton?.addEventListener('click', show);

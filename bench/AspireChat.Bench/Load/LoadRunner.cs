@@ -52,7 +52,10 @@ internal static class LoadRunner
             Distribution.Of(recorded.WholeReply),
             recorded.Errors,
             processes,
-            machine);
+            machine)
+        {
+            ErrorSamples = recorded.ErrorSamples,
+        };
     }
 
     /// <summary>Opens every user's connection, a bounded number at a time; failures are recorded, not thrown.</summary>

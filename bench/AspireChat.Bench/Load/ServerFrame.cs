@@ -15,17 +15,18 @@ public enum FrameType
 
 /// <summary>
 /// The fields of a server frame the load generator needs, read with one forward pass of a
-/// <see cref="Utf8JsonReader"/>: the generator shares the machine with the server, so it must stay cheap.
+/// <see cref="Utf8JsonReader"/>: the generator shares a core with the mock, so it must stay cheap. Once the type is
+/// known (ChatApi writes it first) only that type's fields are read: a chunk allocates nothing.
 /// </summary>
-public readonly record struct ServerFrame(FrameType Type, long Seq, string? ConversationId, string? FinishReason, string? Code)
+public readonly record struct ServerFrame(FrameType Type, long Seq, string? ConversationId, string? FinishReason, string? Code, string? Message = null)
 {
     /// <summary>Reads one frame; a chunk's content is appended to <paramref name="content"/> when given.</summary>
     public static ServerFrame Parse(ReadOnlySpan<byte> json, StringBuilder? content = null)
     {
         var reader = new Utf8JsonReader(json);
-        var type = FrameType.Other;
+        FrameType? type = null;
         long seq = 0;
-        string? conversationId = null, finishReason = null, code = null, text = null;
+        string? conversationId = null, finishReason = null, code = null, message = null, text = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException("A frame must be a JSON object.");
@@ -47,20 +48,25 @@ public readonly record struct ServerFrame(FrameType Type, long Seq, string? Conv
                 reader.Read();
                 seq = reader.GetInt64();
             }
-            else if (reader.ValueTextEquals("conversationId"u8))
+            else if (type is null or FrameType.Start && reader.ValueTextEquals("conversationId"u8))
             {
                 reader.Read();
                 conversationId = reader.GetString();
             }
-            else if (reader.ValueTextEquals("finishReason"u8))
+            else if (type is null or FrameType.End && reader.ValueTextEquals("finishReason"u8))
             {
                 reader.Read();
                 finishReason = reader.GetString();
             }
-            else if (reader.ValueTextEquals("code"u8))
+            else if (type is null or FrameType.Error && reader.ValueTextEquals("code"u8))
             {
                 reader.Read();
                 code = reader.GetString();
+            }
+            else if (type is null or FrameType.Error && reader.ValueTextEquals("message"u8))
+            {
+                reader.Read();
+                message = reader.GetString();
             }
             else if (content is not null && reader.ValueTextEquals("content"u8))
             {
@@ -79,6 +85,6 @@ public readonly record struct ServerFrame(FrameType Type, long Seq, string? Conv
             content!.Append(text);
         }
 
-        return new ServerFrame(type, seq, conversationId, finishReason, code);
+        return new ServerFrame(type ?? FrameType.Other, seq, conversationId, finishReason, code, message);
     }
 }

@@ -1,12 +1,12 @@
 using System.Net;
-using System.Net.Sockets;
 using AspireChat.Bench.Processes;
 
 namespace AspireChat.Bench.Load;
 
 /// <summary>
-/// Creates the virtual users for a target, sharing the HTTP machinery among them. WebSocket users are spread over
-/// several loopback source addresses (127.0.0.1, .2, …) so ten thousand sockets do not run out of ephemeral ports.
+/// Creates the virtual users for a target, sharing the HTTP machinery or the socket loop among them. WebSocket users
+/// are spread over several loopback source addresses (127.0.0.1, .2, …) so ten thousand sockets do not run out of
+/// ephemeral ports.
 /// </summary>
 internal sealed class UserFactory : IDisposable
 {
@@ -39,8 +39,8 @@ internal sealed class UserFactory : IDisposable
     private IVirtualUser[] WebSocketUsers(Uri endpoint, int count, string? expectedText)
     {
         var sources = Math.Max(1, (count + ConnectionsPerSourceAddress - 1) / ConnectionsPerSourceAddress);
-        var invokers = Enumerable.Range(0, sources).Select(s => Own(new HttpMessageInvoker(Handler(SourceAddress(s))))).ToArray();
-        return [.. Enumerable.Range(0, count).Select(i => (IVirtualUser)new WebSocketUser(i, endpoint, invokers[i % sources], expectedText))];
+        var loop = Own(new SocketLoop());
+        return [.. Enumerable.Range(0, count).Select(i => (IVirtualUser)new WebSocketUser(i, endpoint, loop, SourceAddress(i % sources), expectedText))];
     }
 
     public void Dispose()
@@ -61,24 +61,4 @@ internal sealed class UserFactory : IDisposable
     }
 
     private static IPAddress SourceAddress(int index) => new([127, 0, 0, (byte)(index + 1)]);
-
-    private static SocketsHttpHandler Handler(IPAddress source) => new()
-    {
-        UseCookies = false,
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(source, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    };
 }

@@ -33,14 +33,26 @@ internal sealed partial class ManagedProcess : IAsyncDisposable
     /// <summary>The last lines the process wrote, for failure messages.</summary>
     public string OutputTail => string.Join(Environment.NewLine, _output);
 
-    /// <summary>Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees every line it writes.</summary>
+    /// <summary>
+    /// Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees every line it writes. With
+    /// <paramref name="cores"/> it starts under <c>taskset</c>, so the process is on those cores from its first
+    /// instruction: .NET sizes its GC and thread pool from the cores it may use when it starts.
+    /// </summary>
     public static ManagedProcess Start(
         string name,
         string fileName,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment,
-        Action<string>? onLine = null)
+        Action<string>? onLine = null,
+        IReadOnlyList<int>? cores = null)
     {
+        if (cores is not null)
+        {
+            // taskset execs the program: the process id stays the one measured.
+            arguments = ["-c", CpuAffinity.FormatList(cores), fileName, .. arguments];
+            fileName = "taskset";
+        }
+
         var startInfo = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
@@ -65,10 +77,16 @@ internal sealed partial class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a built .NET project's assembly with <c>dotnet</c>.</summary>
-    public static ManagedProcess StartDotnet(string name, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, Action<string>? onLine = null)
+    public static ManagedProcess StartDotnet(
+        string name,
+        string assembly,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?> environment,
+        Action<string>? onLine = null,
+        IReadOnlyList<int>? cores = null)
     {
         var environmentWithDefaults = new Dictionary<string, string?>(environment) { ["DOTNET_NOLOGO"] = "1" };
-        return Start(name, "dotnet", [assembly, .. arguments], environmentWithDefaults, onLine);
+        return Start(name, "dotnet", [assembly, .. arguments], environmentWithDefaults, onLine, cores);
     }
 
     /// <summary>Polls <paramref name="readyUri"/> until it answers 2xx, failing early when the process exits.</summary>

@@ -28,7 +28,10 @@ internal sealed partial class MockProcess : IAsyncDisposable
             "mock",
             BuildOutput.Assembly("bench/AspireChat.MockOpenAI"),
             ["--port", "0"],
-            new Dictionary<string, string?>(),
+            // Part of the harness, not what is measured: fully optimized from the first call, so no tiering runs
+            // on the harness's core during a measurement (as in this process, AspireChat.Bench.csproj).
+            // Idle thread-pool workers do not spin either.
+            new Dictionary<string, string?> { ["DOTNET_TieredCompilation"] = "0", ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" },
             line =>
             {
                 if (ListeningLine().Match(line) is { Success: true } match)

@@ -23,14 +23,15 @@ internal sealed class RedisProcess : IAsyncDisposable
     /// <summary>The connection string ChatApi reads from <c>ConnectionStrings:cache</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisProcess> StartAsync(CancellationToken cancellationToken)
+    public static async Task<RedisProcess> StartAsync(IReadOnlyList<int>? cores, CancellationToken cancellationToken)
     {
         var port = FreePort.Next();
         var process = ManagedProcess.Start(
             "redis",
             Executable,
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            new Dictionary<string, string?>());
+            new Dictionary<string, string?>(),
+            cores: cores);
         try
         {
             await WaitForPongAsync(process, port, cancellationToken);

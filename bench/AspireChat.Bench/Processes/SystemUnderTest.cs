@@ -11,9 +11,19 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<(string Name, int Pid)> _processes = [];
 
-    private SystemUnderTest(Target target) => Target = target;
+    private SystemUnderTest(Target target, CorePlan? cores)
+    {
+        Target = target;
+        Cores = cores;
+    }
 
     public Target Target { get; }
+
+    /// <summary>Where the services run in a pinned run; null when they share every core.</summary>
+    public CorePlan? Cores { get; }
+
+    /// <summary>ChatApi's process id, 0 for the direct baseline.</summary>
+    public int ChatApiId { get; private set; }
 
     /// <summary>The Redis server of a Redis-backed target, else null.</summary>
     public RedisProcess? Redis { get; private set; }
@@ -27,11 +37,11 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     /// <summary>The server processes to measure (the mock is measured too: it shares the machine).</summary>
     public IReadOnlyList<(string Name, int Pid)> Processes => _processes;
 
-    public static async Task<SystemUnderTest> StartAsync(Target target, MockProcess mock, string model, CancellationToken cancellationToken)
+    public static async Task<SystemUnderTest> StartAsync(Target target, MockProcess mock, string model, CorePlan? cores, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(mock);
-        var system = new SystemUnderTest(target);
+        var system = new SystemUnderTest(target, cores);
         try
         {
             await system.StartServicesAsync(mock, model, cancellationToken);
@@ -53,6 +63,11 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         }
 
         _owned.Clear();
+        if (Cores is not null && ChatApiId != 0)
+        {
+            // The runtime leaves its perf map in /tmp when the process ends.
+            JitActivity.ForProcess(ChatApiId).Delete();
+        }
     }
 
     private async Task StartServicesAsync(MockProcess mock, string model, CancellationToken cancellationToken)
@@ -78,7 +93,7 @@ internal sealed class SystemUnderTest : IAsyncDisposable
         };
         if (Target.Store == Store.Redis)
         {
-            var redis = await RedisProcess.StartAsync(cancellationToken);
+            var redis = await RedisProcess.StartAsync(Cores?.RedisCores, cancellationToken);
             _owned.Add(redis);
             Redis = redis;
             environment["ConnectionStrings__cache"] = redis.ConnectionString;
@@ -90,14 +105,22 @@ internal sealed class SystemUnderTest : IAsyncDisposable
             environment[key] = value;
         }
 
-        var chatApi = await StartServiceAsync("ChatApi", "AspireChat.ChatApi", environment, cancellationToken);
+        if (Cores is not null)
+        {
+            // The runtime writes one line per method it compiles: the pinned run counts them to know when tiering is done.
+            environment["DOTNET_PerfMapEnabled"] = JitActivity.PerfMapOnly;
+            environment["DOTNET_PerfMapShowOptimizationTiers"] = "1";
+        }
+
+        var chatApi = await StartServiceAsync("ChatApi", Target.ChatApiAssembly ?? BuildOutput.Assembly("AspireChat.ChatApi"), environment, Cores?.ServerCores, cancellationToken);
+        ChatApiId = chatApi.Pid;
         Endpoint = WebSocketAddress(chatApi.Address);
         if (Target.Route == Route.WebProxy)
         {
-            var web = await StartServiceAsync("Web", "AspireChat.Web", new Dictionary<string, string?>
+            var web = await StartServiceAsync("Web", BuildOutput.Assembly("AspireChat.Web"), new Dictionary<string, string?>
             {
                 ["services__chatapi__http__0"] = chatApi.Address.ToString().TrimEnd('/'),
-            }, cancellationToken);
+            }, Cores?.ServerCores, cancellationToken);
             Endpoint = WebSocketAddress(web.Address);
         }
 
@@ -107,14 +130,19 @@ internal sealed class SystemUnderTest : IAsyncDisposable
 
     private static Uri WebSocketAddress(Uri http) => new UriBuilder(http) { Scheme = "ws", Path = "/ws" }.Uri;
 
-    private async Task<(Uri Address, int Pid)> StartServiceAsync(string name, string project, Dictionary<string, string?> environment, CancellationToken cancellationToken)
+    private async Task<(Uri Address, int Pid)> StartServiceAsync(
+        string name,
+        string assembly,
+        Dictionary<string, string?> environment,
+        IReadOnlyList<int>? cores,
+        CancellationToken cancellationToken)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}/");
         environment["ASPNETCORE_URLS"] = address.ToString().TrimEnd('/');
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         // Per-request logging would be the benchmark's bottleneck, not the relay: warnings and errors only.
         environment["Logging__LogLevel__Default"] = "Warning";
-        var process = ManagedProcess.StartDotnet(name, BuildOutput.Assembly(project), [], environment);
+        var process = ManagedProcess.StartDotnet(name, assembly, [], environment, cores: cores);
         _owned.Add(process);
         await process.WaitUntilReadyAsync(new Uri(address, "/alive"), cancellationToken);
         _processes.Add((name, process.Id));

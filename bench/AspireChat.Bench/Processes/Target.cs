@@ -33,6 +33,15 @@ public sealed record Target(string Name, Route Route, Store Store)
 
     public static IReadOnlyList<Target> All { get; } = [Direct, ChatApiInMemory, ChatApiRedis, ProxyInMemory];
 
+    /// <summary>
+    /// ChatApi's built assembly when it is not this checkout's: another commit built under artifacts/ to be measured
+    /// in the same run (<c>bench/run.sh --baseline</c>).
+    /// </summary>
+    public string? ChatApiAssembly { get; init; }
+
+    /// <summary>Which build of ChatApi runs: <c>current</c>, or the commit <see cref="ChatApiAssembly"/> was built from.</summary>
+    public string Build { get; init; } = "current";
+
     /// <summary>Extra environment for ChatApi in this configuration.</summary>
     public IReadOnlyDictionary<string, string?> ChatApiEnvironment { get; init; } = new Dictionary<string, string?>();
 

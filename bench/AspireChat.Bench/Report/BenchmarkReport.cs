@@ -18,7 +18,10 @@ public static class BenchmarkReport
         Directory.CreateDirectory(Path.Combine(folder, ChartFolder));
         File.WriteAllText(Path.Combine(folder, ChartFolder, "added-p99-latency.svg"), AddedLatencyChart(results));
         File.WriteAllText(Path.Combine(folder, ChartFolder, "chunks-per-second-vs-cpu.svg"), ThroughputChart(results));
-        File.WriteAllText(markdownPath, Markdown(results));
+        // The pinned run's section (bench/run.sh) is its own: kept as it was.
+        var pinned = File.Exists(markdownPath) ? PinnedReport.Extract(File.ReadAllText(markdownPath)) : null;
+        var markdown = Markdown(results);
+        File.WriteAllText(markdownPath, pinned is null ? markdown : PinnedReport.Splice(markdown, pinned));
     }
 
     public static string Markdown(SweepResults results)
@@ -29,15 +32,17 @@ public static class BenchmarkReport
         var loads = results.LoadAverages.DefaultIfEmpty(machine.LoadAverageAtStart).ToArray();
         md.AppendLine("# Benchmarks: what AspireChat adds to a token stream");
         md.AppendLine();
-        md.AppendLine(Invariant($"_Written by `bench/run.sh` on {results.Started:yyyy-MM-dd HH:mm} UTC; the sweep took {results.Elapsed.TotalMinutes:F1} min. The tables and charts are generated: rerun the command rather than edit them._"));
+        md.AppendLine(Invariant($"_Written by `bench/run.sh --sweep` on {results.Started:yyyy-MM-dd HH:mm} UTC; the sweep took {results.Elapsed.TotalMinutes:F1} min. The tables and charts are generated: rerun the command rather than edit them._"));
         md.AppendLine();
         md.AppendLine("AspireChat relays a model's tokens to browsers. These figures say what the relay costs: the latency it adds to the first token and between tokens, how many tokens per second one instance carries, and how much memory an idle connection holds. Every latency figure is set against a baseline taken in the same run: the same load generator reading the mock model's own stream directly, so **added latency = through AspireChat − direct to the mock**.");
         md.AppendLine();
         md.AppendLine("## Reproduce");
         md.AppendLine();
         md.AppendLine("```bash");
-        md.AppendLine("bench/run.sh           # Release build, the whole sweep (about 10 minutes), then this file and docs/benchmarks/*.svg");
-        md.AppendLine("bench/run.sh --quick   # a shorter sweep (fewer users, shorter runs) to try a change");
+        md.AppendLine("bench/run.sh                   # issue 18's pinned method, this build beside 2b598c5: the section \"ChatApi on its own core\" (30 to 60 minutes)");
+        md.AppendLine("bench/run.sh --sweep           # this sweep on shared cores (about 10 minutes): the rest of this file and docs/benchmarks/*.svg");
+        md.AppendLine("bench/run.sh --sweep --quick   # a shorter sweep (fewer users, shorter runs) to try a change");
+        md.AppendLine("bench/profile.sh 250           # perf, dotnet-counters and a summary of ChatApi at 250 pinned streams (bench/findings.md)");
         md.AppendLine("dotnet run -c Release --project bench/AspireChat.Bench -- run --target chatapi --users 100   # one run, printed");
         md.AppendLine("dotnet run -c Release --project bench/AspireChat.Bench -- run --target redis --users 50 --ttft 0ms --interval 0ms --tokens 500 --duration 6s --ramp-up 100ms --repeat 3   # the ceiling, three runs in one process");
         md.AppendLine("dotnet run -c Release --project bench/AspireChat.Bench -- smoke                            # what CI runs");

@@ -20,6 +20,12 @@ public sealed class LatencyRecorder
 
     public Dictionary<string, int> Errors { get; } = [];
 
+    /// <summary>What the first few different errors of each kind said (the server's message, the socket's error, the close status): a count alone cannot be investigated.</summary>
+    public Dictionary<string, List<string>> ErrorSamples { get; } = [];
+
+    /// <summary>Errors of one kind whose details are kept.</summary>
+    public const int SamplesPerKind = 3;
+
     public int ErrorCount => Errors.Values.Sum();
 
     /// <summary>Whether observations are kept: off during warm-up.</summary>
@@ -55,11 +61,18 @@ public sealed class LatencyRecorder
         }
     }
 
-    public void Error(string kind)
+    /// <summary>Counts an error of <paramref name="kind"/> (a protocol error code, <c>timeout</c>, ...) and keeps its <paramref name="detail"/> among the first few.</summary>
+    public void Error(string kind, string? detail = null)
     {
-        if (Recording)
+        if (!Recording)
         {
-            Errors[kind] = Errors.GetValueOrDefault(kind) + 1;
+            return;
+        }
+
+        Errors[kind] = Errors.GetValueOrDefault(kind) + 1;
+        if (detail is not null)
+        {
+            AddSample(ErrorSamples, kind, detail);
         }
     }
 
@@ -78,9 +91,31 @@ public sealed class LatencyRecorder
             {
                 merged.Errors[kind] = merged.Errors.GetValueOrDefault(kind) + count;
             }
+
+            foreach (var (kind, samples) in recorder.ErrorSamples)
+            {
+                foreach (var sample in samples)
+                {
+                    AddSample(merged.ErrorSamples, kind, sample);
+                }
+            }
         }
 
         return merged;
+    }
+
+    private static void AddSample(Dictionary<string, List<string>> samples, string kind, string detail)
+    {
+        if (!samples.TryGetValue(kind, out var list))
+        {
+            samples[kind] = list = [];
+        }
+
+        // The same message a thousand times says no more than once: the first few different ones are kept.
+        if (list.Count < SamplesPerKind && !list.Contains(detail))
+        {
+            list.Add(detail);
+        }
     }
 
     private static double Milliseconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;

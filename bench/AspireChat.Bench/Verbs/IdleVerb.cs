@@ -10,7 +10,7 @@ internal static class IdleVerb
         var target = arguments.Target("chatapi");
         var connections = arguments.Int("connections", 10_000);
         await using var mock = await MockProcess.StartAsync(cancellationToken);
-        await using var system = await SystemUnderTest.StartAsync(target, mock, Pacing.Ceiling.Model, cancellationToken);
+        await using var system = await SystemUnderTest.StartAsync(target, mock, Pacing.Ceiling.Model, null, cancellationToken);
         var result = await Scenario.IdleAsync(system, connections, arguments.Duration("settle", TimeSpan.FromSeconds(5)), cancellationToken);
         Console.WriteLine($"{target.Name}: held {result.Held} of {result.Requested} idle connections (opened in {result.ConnectTime.TotalSeconds:F1} s)");
         foreach (var process in result.Processes)

@@ -30,19 +30,25 @@ internal static class Scenario
         }
     }
 
-    public static async Task<IdleResult> IdleAsync(SystemUnderTest system, int connections, TimeSpan settle, CancellationToken cancellationToken)
+    /// <summary>
+    /// Holds <paramref name="connections"/> idle WebSockets for <paramref name="settle"/>. With <paramref name="warmUp"/>
+    /// a few replies come first, so the memory measured afterwards is the connections', not the first request's JIT.
+    /// </summary>
+    public static async Task<IdleResult> IdleAsync(SystemUnderTest system, int connections, TimeSpan settle, CancellationToken cancellationToken, bool warmUp = true)
     {
         ArgumentNullException.ThrowIfNull(system);
         using var factory = new UserFactory();
-        // A few replies first, so the memory measured afterwards is the connections', not the first request's JIT.
-        var warmUp = factory.Create(system, Pacing.Ceiling.Model, 4, null);
-        try
+        if (warmUp)
         {
-            await LoadRunner.RunAsync(warmUp, new LoadPlan(4, 2, null, TimeSpan.Zero), Monitored(system), cancellationToken);
-        }
-        finally
-        {
-            await DisposeAllAsync(warmUp);
+            var warmUsers = factory.Create(system, Pacing.Ceiling.Model, 4, null);
+            try
+            {
+                await LoadRunner.RunAsync(warmUsers, new LoadPlan(4, 2, null, TimeSpan.Zero), Monitored(system), cancellationToken);
+            }
+            finally
+            {
+                await DisposeAllAsync(warmUsers);
+            }
         }
 
         var users = factory.CreateIdle(system, connections);

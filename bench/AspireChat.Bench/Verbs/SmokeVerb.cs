@@ -20,7 +20,7 @@ internal static class SmokeVerb
         var failed = false;
         foreach (var t in targets)
         {
-            await using var system = await SystemUnderTest.StartAsync(t, mock, pacing.Model, cancellationToken);
+            await using var system = await SystemUnderTest.StartAsync(t, mock, pacing.Model, null, cancellationToken);
             var result = await Scenario.LoadAsync(system, pacing, new LoadPlan(users, turns, null, TimeSpan.FromMilliseconds(100)), verifyText: true, cancellationToken);
             var ok = result.ErrorCount == 0 && result.Chunks > 0 && result.Replies == users * turns && result.ConnectionsHeld == users;
             Console.WriteLine($"{(ok ? "ok  " : "FAIL")} {t.Name}: {result.Summary()}");

@@ -45,7 +45,7 @@ internal static class SweepVerb
         {
             await MeasureAsync(results, target, "relay ceiling", async () =>
             {
-                await using var system = await SystemUnderTest.StartAsync(target, mock, results.CeilingPacing.Model, cancellationToken);
+                await using var system = await SystemUnderTest.StartAsync(target, mock, results.CeilingPacing.Model, null, cancellationToken);
                 // A ceiling is a best case: of a few runs, the one that got the most from cores that other work shares.
                 LoadResult? best = null;
                 for (var attempt = 0; attempt < results.CeilingAttempts; attempt++)
@@ -65,7 +65,7 @@ internal static class SweepVerb
                 // A fresh mock for the baseline: the sweep's own has a heap grown by the ceiling runs, whose free
                 // space would hide what new connections cost.
                 await using var idleMock = target.Route == Route.DirectToMock ? await MockProcess.StartAsync(cancellationToken) : null;
-                await using var system = await SystemUnderTest.StartAsync(target, idleMock ?? mock, results.CeilingPacing.Model, cancellationToken);
+                await using var system = await SystemUnderTest.StartAsync(target, idleMock ?? mock, results.CeilingPacing.Model, null, cancellationToken);
                 results.LoadAverages.Add(MachineInfo.LoadAverage());
                 var connections = IdleConnectionsFor(target, results.IdleConnections, results.Machine.OpenFilesLimit);
                 var result = await Scenario.IdleAsync(system, connections, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5), cancellationToken);
@@ -105,7 +105,7 @@ internal static class SweepVerb
             {
                 await MeasureAsync(results, target, "latency", async () =>
                 {
-                    var system = await SystemUnderTest.StartAsync(target, mock, results.LatencyPacing.Model, cancellationToken);
+                    var system = await SystemUnderTest.StartAsync(target, mock, results.LatencyPacing.Model, null, cancellationToken);
                     systems.Add(system);
                     // A fresh process runs tier-0 (unoptimized) code until the JIT has seen the hot path often enough;
                     // a few thousand unmeasured chunks first, so the 1-stream figures measure the relay, not the JIT.

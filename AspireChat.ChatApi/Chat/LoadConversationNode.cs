@@ -1,0 +1,63 @@
+using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Flow;
+using AspireChat.ChatApi.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace AspireChat.ChatApi.Chat;
+
+/// <summary>
+/// Load: reads the conversation (or creates it, titled from the message) and places the turn in its tree. A
+/// conversation that is not the owner's, a message id that is not in it and a store that cannot be reached refuse
+/// the turn (<see cref="ChatTurnRejectedException"/>) before anything is written.
+/// </summary>
+public sealed class LoadConversationNode(IConversationStore store, IOptions<ConversationOptions> options, ILogger<LoadConversationNode> logger)
+    : AsyncNode<ChatTurn, LoadConversationNode.Request, Conversation?>
+{
+    /// <summary>What exec reads or creates.</summary>
+    public sealed record Request(string OwnerId, string ConversationId, bool Create, string Title);
+
+    protected override Task<Request> PrepAsync(ChatTurn turn, CancellationToken cancellationToken) =>
+        Task.FromResult(new Request(turn.OwnerId, turn.ConversationId, turn.IsNewConversation, turn.IsNewConversation ? Title(turn.Content) : ""));
+
+    protected override async Task<Conversation?> ExecAsync(Request request, CancellationToken cancellationToken)
+    {
+        if (!request.Create)
+        {
+            return await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken);
+        }
+
+        var created = await store.CreateAsync(request.OwnerId, request.ConversationId, request.Title, cancellationToken);
+        return new Conversation(created.Id, created.Title, created.CreatedAt, created.UpdatedAt, []);
+    }
+
+    protected override Task<Conversation?> ExecFallbackAsync(Request request, Exception exception, CancellationToken cancellationToken)
+    {
+        ChatLog.StoreUnavailable(logger, exception);
+        throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.StoreUnavailable, "The conversation store is unavailable; your message was not taken. Try again shortly.")
+        {
+            ConversationId = request.Create ? null : request.ConversationId,
+        });
+    }
+
+    protected override Task<string?> PostAsync(ChatTurn turn, Request request, Conversation? conversation, CancellationToken cancellationToken)
+    {
+        if (conversation is null)
+        {
+            throw new ChatTurnRejectedException(new ErrorFrame(ErrorCodes.NotFound, "No such conversation.") { ConversationId = turn.ConversationId });
+        }
+
+        var place = TurnPlacement.Place(turn, conversation);
+        turn.UserMessage = place.UserMessage;
+        turn.History = place.History;
+        turn.Content = place.Content;
+        turn.Reply.Activity?.SetTag("gen_ai.conversation.id", conversation.Id);
+        return Task.FromResult<string?>(null);
+    }
+
+    private string Title(string content)
+    {
+        var line = content.ReplaceLineEndings(" ").Trim();
+        var length = options.Value.TitleLength;
+        return line.Length <= length ? line : line[..length].TrimEnd() + "…";
+    }
+}

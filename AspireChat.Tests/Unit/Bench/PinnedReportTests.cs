@@ -1,0 +1,162 @@
+using AspireChat.Bench;
+using AspireChat.Bench.Load;
+using AspireChat.Bench.Processes;
+using AspireChat.Bench.Report;
+using AspireChat.Bench.Stats;
+
+namespace AspireChat.Tests.Unit.Bench;
+
+public sealed class PinnedReportTests
+{
+    private static readonly Target Current = Target.ChatApiInMemory with { Name = "ChatApi current, in-memory" };
+    private static readonly Target Baseline = Target.ChatApiInMemory with { Name = "ChatApi 2b598c5, in-memory", Build = "2b598c5", ChatApiAssembly = "/x/AspireChat.ChatApi.dll" };
+
+    [Fact]
+    public void TheHeadlineSetsEachBuildsCpuPerChunkSideBySide()
+    {
+        var results = Results();
+        // 10,000 chunks in 2 s: 85% of a core is 170 µs of CPU per chunk... per 1,000 chunks: 0.85 * 2 / 10,000 s = 170 µs.
+        results.Runs.Add(Run(Current, 250, chatApiCpu: 85, chunks: 10_000));
+        results.Runs.Add(Run(Baseline, 250, chatApiCpu: 68, chunks: 10_000));
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.Contains("| ChatApi CPU per chunk, in memory, 250 streams (µs) | 170.0 | 136.0 | 1.25× |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| ChatApi CPU per chunk, in memory, 1,000 streams (µs) | — | — | — |", markdown, StringComparison.Ordinal);
+        Assert.StartsWith(PinnedReport.Begin, markdown, StringComparison.Ordinal);
+        Assert.EndsWith(PinnedReport.End + Environment.NewLine, markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddedLatencyIsGivenOnlyWhereTheFloorIsClean()
+    {
+        var results = Results();
+        results.Runs.Add(Run(Target.Direct, 250, chatApiCpu: 0, chunks: 10_000, firstChunkP99: 210));
+        results.Runs.Add(Run(Target.Direct, 1_000, chatApiCpu: 0, chunks: 40_000, firstChunkP99: 400));
+        results.Runs.Add(Run(Current, 250, chatApiCpu: 85, chunks: 10_000, firstChunkP99: 225));
+        results.Runs.Add(Run(Current, 1_000, chatApiCpu: 99, chunks: 30_000, firstChunkP99: 1_400));
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.Contains("| added first-chunk p99, in memory, 250 streams (ms) | 15.0 | — | — |", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("added first-chunk p99, in memory, 1,000 streams", markdown, StringComparison.Ordinal);
+        Assert.Contains("| first-chunk p99, in memory, 1,000 streams (ms; the floor is not clean here) | 1400 | — | — |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| **not clean** |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheErrorsOfEveryWindowAreListedWithTheirDetails()
+    {
+        var results = Results();
+        var run = Run(Current, 2_000, chatApiCpu: 99, chunks: 50_000) with { Scenario = "paced" };
+        results.Runs.Add(run with
+        {
+            Result = run.Result with
+            {
+                Errors = new Dictionary<string, int> { ["timeout"] = 3 },
+                ErrorSamples = new Dictionary<string, List<string>> { ["timeout"] = ["no end 60.0 s after message 2 (12 chunks seen)"] },
+            },
+        });
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.Contains("- ChatApi current, in-memory, paced, 2,000 streams: **timeout** × 3: `no end 60.0 s after message 2 (12 chunks seen)`", markdown, StringComparison.Ordinal);
+        Assert.Contains("| errors seen by the generator, in memory, 2,000 streams | 3 | — | — |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSectionReplacesItselfAndLeavesTheRestOfTheFile()
+    {
+        const string document = "# Benchmarks\n\nIntro.\n\n## Method\n\nText.\n";
+        var first = PinnedReport.Splice(document, $"{PinnedReport.Begin}\nfirst\n{PinnedReport.End}\n");
+        var second = PinnedReport.Splice(first, $"{PinnedReport.Begin}\nsecond\n{PinnedReport.End}\n");
+
+        Assert.Equal($"# Benchmarks\n\nIntro.\n\n{PinnedReport.Begin}\nfirst\n{PinnedReport.End}\n\n## Method\n\nText.\n", first);
+        Assert.Equal(first.Replace("first", "second", StringComparison.Ordinal), second);
+        Assert.Equal($"{PinnedReport.Begin}\nsecond\n{PinnedReport.End}", PinnedReport.Extract(second));
+        Assert.Null(PinnedReport.Extract(document));
+    }
+
+    [Fact]
+    public void TheSweepsReportKeepsThePinnedSection()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"benchmarks-{Guid.NewGuid():N}.md");
+        try
+        {
+            PinnedReport.Write(Results(), path);
+            var pinned = PinnedReport.Extract(File.ReadAllText(path));
+
+            BenchmarkReport.Write(SweepResultsForTest(), path);
+
+            Assert.NotNull(pinned);
+            Assert.Equal(pinned, PinnedReport.Extract(File.ReadAllText(path)));
+            Assert.Contains("## Against the targets", File.ReadAllText(path), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+            Directory.Delete(Path.Combine(Path.GetDirectoryName(path)!, "benchmarks"), recursive: true);
+        }
+    }
+
+    [Fact]
+    public void SavedResultsReadBackIntoTheSameSection()
+    {
+        var results = Results();
+        results.Runs.Add(Run(Current, 250, chatApiCpu: 85, chunks: 10_000));
+        results.WarmUps.Add(new WarmUp(Current, "paced", 250, [new WarmUpRound(1, 4.2, 3_400, 220), new WarmUpRound(2, 4.1, 3, 90)], Quiet: true));
+        results.Idle.Add(new IdleMemoryRun(Baseline, "cold", 10_000, 10_000, TimeSpan.FromSeconds(15), 100 << 20, 280 << 20, 1.2));
+        var path = Path.Combine(Path.GetTempPath(), $"bench-pinned-{Guid.NewGuid():N}.json");
+        try
+        {
+            results.Save(path);
+
+            Assert.Equal(PinnedReport.Markdown(results), PinnedReport.Markdown(PinnedResults.Load(path)));
+            Assert.Contains("| 2b598c5 | cold | 10,000 / 10,000 | 15 s | 100.0 → 280.0 MiB | 18.4 KiB (18.9 KB) | 1.2 |", PinnedReport.Markdown(results), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static PinnedResults Results() => new()
+    {
+        Machine = new MachineInfo("cpu", 2, 8, "kernel", ".NET", 0.5, 20_000),
+        Started = DateTimeOffset.UnixEpoch,
+        Cores = CorePlan.TwoCores,
+        Paced = Pacing.Latency,
+        Ceiling = Pacing.Ceiling,
+        CeilingUsers = 50,
+        CeilingDuration = TimeSpan.FromSeconds(6),
+        TurnsPerUser = 5,
+        Builds = ["current", "2b598c5"],
+        Levels = [250, 1_000],
+        ErrorsLevel = 2_000,
+    };
+
+    private static PinnedRun Run(Target target, int users, double chatApiCpu, long chunks, double firstChunkP99 = 205)
+    {
+        List<ProcessUsage> processes = [new ProcessUsage("mock", 20, 80 << 20, 80 << 20), new ProcessUsage("load generator", 10, 90 << 20, 90 << 20)];
+        if (target.Route != Route.DirectToMock)
+        {
+            processes.Add(new ProcessUsage("ChatApi", chatApiCpu, 300 << 20, 250 << 20));
+        }
+
+        var result = new LoadResult(users, users, users * 5, chunks, TimeSpan.FromSeconds(2), new Distribution(100, 201, 203, firstChunkP99, firstChunkP99 + 5),
+            new Distribution(100, 20, 21, 25, 30), new Distribution(100, 1_200, 1_210, 1_250, 1_300), new Dictionary<string, int>(), processes, 90);
+        return new PinnedRun(target, "paced", users, result, 0, 1.5);
+    }
+
+    private static SweepResults SweepResultsForTest() => new()
+    {
+        Machine = new MachineInfo("cpu", 2, 8, "kernel", ".NET", 0.5, 20_000),
+        Started = DateTimeOffset.UnixEpoch,
+        LatencyPacing = Pacing.Latency,
+        CeilingPacing = Pacing.Ceiling,
+        CeilingUsers = 50,
+        CeilingDuration = TimeSpan.FromSeconds(6),
+        IdleConnections = 10_000,
+        Targets = [Target.Direct, Target.ChatApiInMemory],
+    };
+}
