@@ -43,6 +43,23 @@ public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null,
         return setCookie.Split(';')[0];
     }
 
+    /// <summary>A new browser's client (sending its owner cookie) and the cookie.</summary>
+    public async Task<(HttpClient Client, string Cookie)> NewOwnerAsync()
+    {
+        var cookie = await NewOwnerCookieAsync();
+        return (CreateClient(cookie), cookie);
+    }
+
+    /// <summary>Sends one message as the owner of <paramref name="cookie"/> and waits for its reply to end; returns the conversation's id.</summary>
+    public async Task<string> ChatAsync(string cookie, string content, string? conversationId = null)
+    {
+        await using var socket = await ConnectAsync(cookie);
+        await socket.SendMessageAsync(content, conversationId);
+        var frames = await socket.ReceiveReplyAsync();
+        Assert.Equal("end", (string?)frames[^1]["type"]);
+        return (string)frames[0]["conversationId"]!;
+    }
+
     public async Task<ChatSocketClient> ConnectAsync(string? cookie = null, string? origin = null)
     {
         var client = Server.CreateWebSocketClient();

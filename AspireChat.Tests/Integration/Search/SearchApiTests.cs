@@ -19,10 +19,10 @@ public sealed class SearchApiTests : IAsyncDisposable
     [Fact]
     public async Task AWordFromAnOlderConversationIsFoundNewestFirstWithItsMatchMarkedAndNotByAnotherOwner()
     {
-        var (client, cookie) = await OwnerAsync();
-        var older = await ChatAsync(cookie, "The zebra migration crosses the Mara river");
-        await ChatAsync(cookie, "Something else entirely");
-        var newer = await ChatAsync(cookie, "A second zebra question");
+        var (client, cookie) = await _factory.NewOwnerAsync();
+        var older = await _factory.ChatAsync(cookie, "The zebra migration crosses the Mara river");
+        await _factory.ChatAsync(cookie, "Something else entirely");
+        var newer = await _factory.ChatAsync(cookie, "A second zebra question");
 
         var results = await SearchAsync(client, "Zebra");
 
@@ -46,7 +46,7 @@ public sealed class SearchApiTests : IAsyncDisposable
     [InlineData("/api/search?q=%28%29%5B%5D%7B%7D%7C%2A", "A search needs at least one letter or digit; punctuation and symbols only separate words.")]
     public async Task AnEmptyOrWordlessQueryIsAClear400(string path, string reason)
     {
-        var (client, _) = await OwnerAsync();
+        var (client, _) = await _factory.NewOwnerAsync();
 
         using var response = await client.GetAsync(path, Token);
 
@@ -59,7 +59,7 @@ public sealed class SearchApiTests : IAsyncDisposable
     [Fact]
     public async Task AQueryOverTwoHundredCharactersIsAClear400()
     {
-        var (client, _) = await OwnerAsync();
+        var (client, _) = await _factory.NewOwnerAsync();
 
         using var tooLong = await client.GetAsync($"/api/search?q={new string('z', 201)}", Token);
         using var longest = await client.GetAsync($"/api/search?q={new string('z', 200)}", Token);
@@ -78,9 +78,9 @@ public sealed class SearchApiTests : IAsyncDisposable
     [InlineData("%00 zebra \\n \\0")]
     public async Task RegexLuaAndRedisSearchSyntaxIsMatchedLiterallyAndRunsNothing(string query)
     {
-        var (client, cookie) = await OwnerAsync();
-        var plain = await ChatAsync(cookie, "zebras and a lion near hippos");
-        var literal = await ChatAsync(cookie, $"quoted exactly: {query}");
+        var (client, cookie) = await _factory.NewOwnerAsync();
+        var plain = await _factory.ChatAsync(cookie, "zebras and a lion near hippos");
+        var literal = await _factory.ChatAsync(cookie, $"quoted exactly: {query}");
 
         using var response = await client.GetAsync($"/api/search?q={Uri.EscapeDataString(query)}", Token);
 
@@ -97,8 +97,8 @@ public sealed class SearchApiTests : IAsyncDisposable
     [Fact]
     public async Task ARenamedTitleIsFoundAndTheOldTitleOnlyWhereMessagesHoldIt()
     {
-        var (client, cookie) = await OwnerAsync();
-        var id = await ChatAsync(cookie, "hello there");
+        var (client, cookie) = await _factory.NewOwnerAsync();
+        var id = await _factory.ChatAsync(cookie, "hello there");
 
         using var renamed = await client.PatchAsJsonAsync($"/api/conversations/{id}", new { title = "Quokka <b>facts</b>" }, Token);
         renamed.EnsureSuccessStatusCode();
@@ -113,8 +113,8 @@ public sealed class SearchApiTests : IAsyncDisposable
     [Fact]
     public async Task ADeletedConversationIsNeverFoundAgain()
     {
-        var (client, cookie) = await OwnerAsync();
-        var id = await ChatAsync(cookie, "pangolin scales");
+        var (client, cookie) = await _factory.NewOwnerAsync();
+        var id = await _factory.ChatAsync(cookie, "pangolin scales");
         Assert.NotEmpty(await SearchAsync(client, "pangolin"));
 
         (await client.DeleteAsync($"/api/conversations/{id}", Token)).EnsureSuccessStatusCode();
@@ -126,7 +126,7 @@ public sealed class SearchApiTests : IAsyncDisposable
     [Fact]
     public async Task MessagesTrimmedByMaxMessagesAreNeverFoundAgain()
     {
-        var (client, cookie) = await OwnerAsync();
+        var (client, cookie) = await _factory.NewOwnerAsync();
         var owner = cookie.Split('=')[1];
         // Through the store as the chat node writes turns (the offline model would quote the first message in every reply).
         var store = _factory.Services.GetRequiredService<IConversationStore>();
@@ -154,7 +154,7 @@ public sealed class SearchApiTests : IAsyncDisposable
     [Fact]
     public async Task EveryBranchIsSearchedAndAResultNamesItsMessage()
     {
-        var (client, cookie) = await OwnerAsync();
+        var (client, cookie) = await _factory.NewOwnerAsync();
         await using var socket = await _factory.ConnectAsync(cookie);
         await socket.SendMessageAsync("narwhal tusk", id: "u-1");
         var first = await socket.ReceiveReplyAsync();
@@ -167,21 +167,6 @@ public sealed class SearchApiTests : IAsyncDisposable
 
         Assert.Contains(narwhal, r => (string?)r!["messageId"] == "u-1");
         Assert.Contains(okapi, r => (string?)r!["messageId"] == "u-2");
-    }
-
-    private async Task<(HttpClient Client, string Cookie)> OwnerAsync()
-    {
-        var cookie = await _factory.NewOwnerCookieAsync();
-        return (_factory.CreateClient(cookie), cookie);
-    }
-
-    private async Task<string> ChatAsync(string cookie, string content, string? conversationId = null)
-    {
-        await using var socket = await _factory.ConnectAsync(cookie);
-        await socket.SendMessageAsync(content, conversationId);
-        var frames = await socket.ReceiveReplyAsync();
-        Assert.Equal("end", (string?)frames[^1]["type"]);
-        return (string)frames[0]["conversationId"]!;
     }
 
     private static async Task<JsonArray> SearchAsync(HttpClient client, string query)

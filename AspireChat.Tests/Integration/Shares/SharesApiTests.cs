@@ -25,7 +25,7 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task ASharedBranchIsReadWithoutACookieAndNamesNoOwnerNoConversationAndNoOtherBranch()
     {
-        var (owner, cookie) = await OwnerAsync();
+        var (owner, cookie) = await _factory.NewOwnerAsync();
         await using var socket = await _factory.ConnectAsync(cookie);
         await socket.SendMessageAsync("The first branch's question", id: "u-1");
         var first = await socket.ReceiveReplyAsync();
@@ -66,11 +66,11 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task LaterMessagesDoNotChangeAShare()
     {
-        var (owner, cookie) = await OwnerAsync();
-        var conversationId = await ChatAsync(cookie, "Before the share");
+        var (owner, cookie) = await _factory.NewOwnerAsync();
+        var conversationId = await _factory.ChatAsync(cookie, "Before the share");
         var shareId = await ShareAsync(owner, conversationId);
 
-        await ChatAsync(cookie, "After the share", conversationId);
+        await _factory.ChatAsync(cookie, "After the share", conversationId);
 
         var messages = await ReadShareAsync(shareId);
         Assert.Equal(2, messages.Count);
@@ -80,9 +80,9 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task SharingAnotherOwnersOrAMissingConversationIs404()
     {
-        var (owner, cookie) = await OwnerAsync();
-        var conversationId = await ChatAsync(cookie, "Mine");
-        var (stranger, _) = await OwnerAsync();
+        var (owner, cookie) = await _factory.NewOwnerAsync();
+        var conversationId = await _factory.ChatAsync(cookie, "Mine");
+        var (stranger, _) = await _factory.NewOwnerAsync();
 
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.PostAsync($"/api/conversations/{conversationId}/share", null, Token)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await owner.PostAsync($"/api/conversations/{ConversationIds.New()}/share", null, Token)).StatusCode);
@@ -93,9 +93,9 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task RevokingSomeoneElsesShareIs404AndLeavesItOpen()
     {
-        var (owner, cookie) = await OwnerAsync();
-        var shareId = await ShareAsync(owner, await ChatAsync(cookie, "Shared"));
-        var (stranger, _) = await OwnerAsync();
+        var (owner, cookie) = await _factory.NewOwnerAsync();
+        var shareId = await ShareAsync(owner, await _factory.ChatAsync(cookie, "Shared"));
+        var (stranger, _) = await _factory.NewOwnerAsync();
 
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.DeleteAsync($"/api/shares/{shareId}", Token)).StatusCode);
 
@@ -105,8 +105,8 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task ARevokedShareIs404AtOnceAndLeavesTheOwnersList()
     {
-        var (owner, cookie) = await OwnerAsync();
-        var conversationId = await ChatAsync(cookie, "Shared then revoked");
+        var (owner, cookie) = await _factory.NewOwnerAsync();
+        var conversationId = await _factory.ChatAsync(cookie, "Shared then revoked");
         var shareId = await ShareAsync(owner, conversationId);
         var listed = Assert.Single((await owner.GetFromJsonAsync<JsonArray>("/api/shares", Token))!)!;
         Assert.Equal(shareId, (string?)listed["shareId"]);
@@ -125,8 +125,8 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task AnExpiredShareIs404AndLeavesTheOwnersList()
     {
-        var (owner, cookie) = await OwnerAsync();
-        var shareId = await ShareAsync(owner, await ChatAsync(cookie, "Shared for thirty days"));
+        var (owner, cookie) = await _factory.NewOwnerAsync();
+        var shareId = await ShareAsync(owner, await _factory.ChatAsync(cookie, "Shared for thirty days"));
         _time.Advance(TimeSpan.FromDays(30) - TimeSpan.FromSeconds(1));
         Assert.NotEmpty(await ReadShareAsync(shareId));
 
@@ -149,7 +149,7 @@ public sealed class SharesApiTests : IAsyncDisposable
     [InlineData("{x}:aspirechat:owner")]
     public async Task AShareIdOfTheWrongShapeIs404NotA500(string shareId)
     {
-        var (owner, _) = await OwnerAsync();
+        var (owner, _) = await _factory.NewOwnerAsync();
 
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"/api/shares/{shareId}", Token)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await owner.DeleteAsync($"/api/shares/{shareId}", Token)).StatusCode);
@@ -159,7 +159,7 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task AVeryLongShareIdIs404()
     {
-        var (owner, _) = await OwnerAsync();
+        var (owner, _) = await _factory.NewOwnerAsync();
 
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"/api/shares/{new string('A', 4000)}", Token)).StatusCode);
     }
@@ -167,8 +167,8 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task MakingMoreSharesThanSharesPerHourIs429WithRetryAfterForThatOwnerOnly()
     {
-        var (owner, cookie) = await OwnerAsync();
-        var conversationId = await ChatAsync(cookie, "Popular");
+        var (owner, cookie) = await _factory.NewOwnerAsync();
+        var conversationId = await _factory.ChatAsync(cookie, "Popular");
         for (var i = 0; i < 5; i++)
         {
             await ShareAsync(owner, conversationId);
@@ -180,8 +180,8 @@ public sealed class SharesApiTests : IAsyncDisposable
         Assert.Equal("rate_limited", (string?)(await refused.Content.ReadFromJsonAsync<JsonObject>(Token))!["title"]);
         Assert.InRange(refused.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
         Assert.Equal(5, (await owner.GetFromJsonAsync<JsonArray>("/api/shares", Token))!.Count);
-        var (other, otherCookie) = await OwnerAsync();
-        await ShareAsync(other, await ChatAsync(otherCookie, "Someone else's"));
+        var (other, otherCookie) = await _factory.NewOwnerAsync();
+        await ShareAsync(other, await _factory.ChatAsync(otherCookie, "Someone else's"));
 
         // Revoking does not give the hour back; the hour passing does.
         _time.Advance(TimeSpan.FromMinutes(61));
@@ -191,9 +191,9 @@ public sealed class SharesApiTests : IAsyncDisposable
     [Fact]
     public async Task ACopyIsANewConversationOfTheReadersOwnAndTheOriginalIsUntouched()
     {
-        var (owner, cookie) = await OwnerAsync();
-        var conversationId = await ChatAsync(cookie, "Copy me");
-        await ChatAsync(cookie, "And my second question", conversationId);
+        var (owner, cookie) = await _factory.NewOwnerAsync();
+        var conversationId = await _factory.ChatAsync(cookie, "Copy me");
+        await _factory.ChatAsync(cookie, "And my second question", conversationId);
         var shareId = await ShareAsync(owner, conversationId);
         var shared = await ReadShareAsync(shareId);
 
@@ -209,21 +209,6 @@ public sealed class SharesApiTests : IAsyncDisposable
         Assert.Equal(shared.Select(m => ((string?)m!["role"], (string?)m["content"])), copy["messages"]!.AsArray().Select(m => ((string?)m!["role"], (string?)m["content"])));
         Assert.Null(await _factory.GetConversationAsync(cookie, copyId));
         Assert.Equal(4, (await _factory.GetConversationAsync(cookie, conversationId))!["messages"]!.AsArray().Count);
-    }
-
-    private async Task<(HttpClient Client, string Cookie)> OwnerAsync()
-    {
-        var cookie = await _factory.NewOwnerCookieAsync();
-        return (_factory.CreateClient(cookie), cookie);
-    }
-
-    private async Task<string> ChatAsync(string cookie, string content, string? conversationId = null)
-    {
-        await using var socket = await _factory.ConnectAsync(cookie);
-        await socket.SendMessageAsync(content, conversationId);
-        var frames = await socket.ReceiveReplyAsync();
-        Assert.Equal("end", (string?)frames[^1]["type"]);
-        return (string)frames[0]["conversationId"]!;
     }
 
     private static async Task<string> ShareAsync(HttpClient owner, string conversationId)
