@@ -1,11 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireChat.Tests.AppHost;
 
@@ -18,8 +14,7 @@ namespace AspireChat.Tests.AppHost;
 public sealed class DashboardAppFixture : IAsyncLifetime
 {
     private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("aspirechat-dashboard-cache-").FullName;
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logs = new();
-    private readonly CancellationTokenSource _stopWatchingLogs = new();
+    private readonly ResourceLogBook _logs = new();
     private DistributedApplication? _app;
 
     /// <summary>The dashboard telemetry API's key for this run.</summary>
@@ -41,28 +36,7 @@ public sealed class DashboardAppFixture : IAsyncLifetime
             timeout.Token);
         AspireAppFixture.UseAnonymousVolumes(appHost);
         _app = await appHost.BuildAsync(timeout.Token).WaitAsync(AspireAppFixture.StartTimeout, timeout.Token);
-        var logs = _app.Services.GetRequiredService<ResourceLoggerService>();
-        foreach (var resource in _app.Services.GetRequiredService<DistributedApplicationModel>().Resources)
-        {
-            var lines = _logs.GetOrAdd(resource.Name, _ => new());
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await foreach (var batch in logs.WatchAsync(resource).WithCancellation(_stopWatchingLogs.Token))
-                    {
-                        foreach (var line in batch)
-                        {
-                            lines.Enqueue(line.Content);
-                        }
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            });
-        }
-
+        _logs.Keep(_app);
         await _app.StartAsync(timeout.Token).WaitAsync(AspireAppFixture.StartTimeout, timeout.Token);
     }
 
@@ -79,30 +53,17 @@ public sealed class DashboardAppFixture : IAsyncLifetime
     }
 
     /// <summary>What every resource has logged so far, for a failure message.</summary>
-    public string ResourceLogs()
-    {
-        var text = new StringBuilder();
-        foreach (var (name, lines) in _logs.OrderBy(l => l.Key, StringComparer.Ordinal))
-        {
-            text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"--- {name} ---");
-            foreach (var line in lines.TakeLast(40))
-            {
-                text.AppendLine(line);
-            }
-        }
-
-        return text.ToString();
-    }
+    public string ResourceLogs() => _logs.Tail(40);
 
     public async ValueTask DisposeAsync()
     {
-        await _stopWatchingLogs.CancelAsync();
+        await _logs.StopAsync();
         if (_app is not null)
         {
             await _app.DisposeAsync();
         }
 
-        _stopWatchingLogs.Dispose();
+        _logs.Dispose();
         Directory.Delete(_cacheDirectory, recursive: true);
     }
 }
