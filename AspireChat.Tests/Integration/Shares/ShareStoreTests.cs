@@ -101,20 +101,25 @@ public sealed class InMemoryShareStoreTests : ShareStoreTests
     }
 }
 
-public sealed class RedisShareStoreTests(SharedRedis redis) : ShareStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
+/// <summary>On one redis-server (<see cref="SingleNodeRedisShareStoreTests"/>) and on a Redis Cluster (<see cref="ClusterRedisShareStoreTests"/>).</summary>
+public abstract class RedisShareStoreTests(SharedRedis redis, RedisTopology topology) : ShareStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
 {
     private string _connectionString = null!;
     private ConnectionMultiplexer _client = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _connectionString = await redis.ConnectionStringAsync(RedisTopology.SingleNode);
+        _connectionString = await redis.ConnectionStringAsync(topology);
         _client = TestRedis.Connect(_connectionString);
     }
 
     protected override IShareStore Store => new RedisShareStore(_client, Microsoft.Extensions.Options.Options.Create(Options), Time);
 
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task ARevokedShareIsGoneAtOnceForEveryReplica()
@@ -159,3 +164,10 @@ public sealed class RedisShareStoreTests(SharedRedis redis) : ShareStoreTests, I
         Assert.Equal(1, await database.HashLengthAsync($"aspirechat:owner:{{{Owner}}}:shares"));
     }
 }
+
+[Trait("Redis", nameof(RedisTopology.SingleNode))]
+public sealed class SingleNodeRedisShareStoreTests(SharedRedis redis) : RedisShareStoreTests(redis, RedisTopology.SingleNode);
+
+/// <summary>Shares touch no conversation key: the owner's two keys share the tag <c>{ownerId}</c>, and a share's key is its own.</summary>
+[Trait("Redis", nameof(RedisTopology.Cluster))]
+public sealed class ClusterRedisShareStoreTests(SharedRedis redis) : RedisShareStoreTests(redis, RedisTopology.Cluster);
