@@ -162,7 +162,12 @@ public sealed class AppHostTests(AspireAppFixture fixture) : IClassFixture<Aspir
 
             // The reply links to the connection's trace, where web's spans are (its /ws request and its call to chatapi).
             var link = Assert.Single(reply.Links);
-            spans = await fixture.Otlp.WaitForSpansAsync(s => s.Any(span => span.SpanId == link.SpanId), TimeSpan.FromSeconds(30), cancellationToken);
+            // Each process exports on its own schedule once the closed tab ends the connection's spans: wait for web's too.
+            spans = await fixture.Otlp.WaitForSpansAsync(
+                s => s.Any(span => span.SpanId == link.SpanId)
+                    && s.Count(span => span.TraceId == link.TraceId && span.ServiceName == "web") >= 2,
+                TimeSpan.FromSeconds(30),
+                cancellationToken);
             var connection = spans.Where(s => s.TraceId == link.TraceId).ToList();
             Assert.Contains(connection, s => s.SpanId == link.SpanId);
             Assert.Contains(connection, s => s.ServiceName == "web" && s.Kind == OtlpSpanKind.Server);
