@@ -69,6 +69,7 @@ public static class ChatServiceExtensions
         }
         else
         {
+            builder.Services.AddSingleton<RedisConversationChannels>();
             builder.Services.AddSingleton<RedisReplyFinalizer>();
             builder.Services.AddSingleton<IConversationLeases, RedisConversationLeases>();
             builder.Services.AddSingleton<RedisReplyBroker>();
