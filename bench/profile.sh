@@ -41,8 +41,9 @@ echo "perf window done; load average $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$
 "$counters" collect -p "$pid" --counters System.Runtime,System.Net.Sockets,Microsoft.AspNetCore.Server.Kestrel --format csv \
   -o "$out/counters.csv" --duration "00:00:00:$seconds" > /dev/null || true
 echo "counters window done; load average $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/run.txt"
-perf report -i "$out/perf.data" --no-children --sort dso,sym --stdio -g none 2> /dev/null | grep -v '^#' | grep -v '^$' | head -150 > "$out/report.txt"
-perf report -i "$out/perf.data" --children --sort sym --stdio -g none 2> /dev/null | grep -v '^#' | grep -v '^$' | head -300 > "$out/report-inclusive.txt"
+# head ends the pipe early: perf report's SIGPIPE is not a failure.
+perf report -i "$out/perf.data" --no-children --sort dso,sym --stdio -g none 2> /dev/null | grep -v '^#' | grep -v '^$' | head -150 > "$out/report.txt" || true
+perf report -i "$out/perf.data" --children --sort sym --stdio -g none 2> /dev/null | grep -v '^#' | grep -v '^$' | head -300 > "$out/report-inclusive.txt" || true
 # Every sample to the component of its innermost managed frame (native leaves such as allocation helpers and the
 # GC included), and the counters per chunk: bench/profile-summary.py.
 perf script -i "$out/perf.data" -F comm,ip,sym,dso 2> /dev/null > "$out/perf.script"
