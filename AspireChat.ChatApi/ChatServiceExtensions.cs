@@ -4,12 +4,14 @@ using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Models;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Replies.Redis;
 using AspireChat.ChatApi.WebSockets;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 
 namespace AspireChat.ChatApi;
 
@@ -61,6 +63,10 @@ public static class ChatServiceExtensions
             .BindConfiguration(ReplyOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Bound at start, so a misspelt value stops the start instead of the first reply over Redis.
+        builder.Services.AddOptions<ReplyTelemetryOptions>()
+            .BindConfiguration(ReplyTelemetryOptions.SectionName)
+            .ValidateOnStart();
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConversationStoreExtensions.ConnectionName)))
         {
             builder.Services.AddSingleton<InMemoryConversationLeases>();
@@ -75,6 +81,9 @@ public static class ChatServiceExtensions
             builder.Services.AddSingleton<RedisReplyBroker>();
             builder.Services.AddSingleton<IReplyBroker>(services => services.GetRequiredService<RedisReplyBroker>());
             builder.Services.AddHostedService(services => services.GetRequiredService<RedisReplyBroker>());
+            // The span of each command a reply sends per stored batch or lease renewal is left out of traces, beside
+            // the Redis client's own tracing (Redis/RedisCommandSpans.cs).
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor<SummarisedRedisCommandsProcessor>());
         }
     }
 

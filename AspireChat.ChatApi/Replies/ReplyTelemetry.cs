@@ -75,6 +75,13 @@ public static class ReplyTelemetry
     {
         public const string TimeToFirstChunk = "aspirechat.reply.time_to_first_chunk";
         public const string FinishReason = "aspirechat.reply.finish_reason";
+
+        // How the reply was stored in Redis, in place of a span per stored batch (Replies/Redis/RedisReplyStoreSummary.cs).
+        public const string StoreAppends = "aspirechat.reply.store.appends";
+        public const string StoreFrames = "aspirechat.reply.store.frames";
+        public const string StoreBytes = "aspirechat.reply.store.bytes";
+        public const string StoreSlowestAppend = "aspirechat.reply.store.slowest_append";
+        public const string StoreFailedAppends = "aspirechat.reply.store.failed_appends";
     }
 
     /// <summary>Span event names.</summary>

@@ -12,6 +12,7 @@ namespace AspireChat.Tests.Contract;
 public sealed class ReplyTelemetryContractTests
 {
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(20);
+    private const string GenAIScope = "Experimental.Microsoft.Extensions.AI";
 
     [Fact]
     public async Task TheOfflineModelsReplySpanHasTheShapeOfAnOpenAIOne()
@@ -75,27 +76,38 @@ public sealed class ReplyTelemetryContractTests
         }, cancellationToken);
         await SendAndGetReplySpanAsync(otlp, chatApi, cancellationToken);
 
-        string[] expected =
+        // The OpenTelemetry GenAI client metrics (semantic conventions 1.41, "Generative AI client metrics"), all four
+        // from Microsoft.Extensions.AI's UseOpenTelemetry() around the model call; then AspireChat's own.
+        (string Name, string Unit, string Scope)[] expected =
         [
-            "gen_ai.client.operation.duration",
-            "gen_ai.client.token.usage",
-            "gen_ai.client.operation.time_to_first_chunk",
-            "aspirechat.reply.time_to_first_chunk",
-            "aspirechat.reply.chunks",
-            "aspirechat.reply.active",
-            "aspirechat.websocket.connections",
+            ("gen_ai.client.operation.duration", "s", GenAIScope),
+            ("gen_ai.client.token.usage", "{token}", GenAIScope),
+            ("gen_ai.client.operation.time_to_first_chunk", "s", GenAIScope),
+            ("gen_ai.client.operation.time_per_output_chunk", "s", GenAIScope),
+            ("aspirechat.reply.time_to_first_chunk", "s", "AspireChat.Chat"),
+            ("aspirechat.reply.chunks", "{chunk}", "AspireChat.Chat"),
+            ("aspirechat.reply.active", "{reply}", "AspireChat.Chat"),
+            ("aspirechat.websocket.connections", "{connection}", "AspireChat.Chat"),
         ];
         // Metrics are exported every second (OTEL_METRIC_EXPORT_INTERVAL); wait for all of them once.
         for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < ExportTimeout; await Task.Delay(200, cancellationToken))
         {
-            if (expected.All(name => otlp.Metrics.Any(m => m.Name == name)))
+            if (expected.All(e => otlp.Metrics.Any(m => m.Name == e.Name)))
             {
                 break;
             }
         }
 
-        var received = otlp.Metrics.Where(m => m.ServiceName == "chatapi").Select(m => m.Name).ToHashSet();
-        Assert.All(expected, name => Assert.True(received.Contains(name), $"Metric {name} was not exported. Received: {string.Join(", ", received.Order(StringComparer.Ordinal))}"));
+        var received = otlp.Metrics.Where(m => m.ServiceName == "chatapi").ToList();
+        Assert.All(expected, e =>
+        {
+            var metric = received.FirstOrDefault(m => m.Name == e.Name)
+                ?? throw new Xunit.Sdk.XunitException($"Metric {e.Name} was not exported. Received: {string.Join(", ", received.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal))}");
+            Assert.Equal(e.Unit, metric.Unit);
+            Assert.Equal(e.Scope, metric.ScopeName);
+        });
+        // Each GenAI instrument once: nothing of AspireChat's repeats one under the same name.
+        Assert.All(expected.Where(e => e.Scope == GenAIScope), e => Assert.Single(received.Where(m => m.Name == e.Name).Select(m => m.ScopeName).Distinct()));
     }
 
     /// <summary>Starts ChatApi with Aspire's OTLP environment and <paramref name="model"/>, sends one message, returns its reply span and model call.</summary>

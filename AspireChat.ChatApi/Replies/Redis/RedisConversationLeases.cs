@@ -17,11 +17,13 @@ internal sealed class RedisConversationLeases(
     IConversationStore store,
     RedisReplyFinalizer finalizer,
     IOptions<ReplyOptions> options,
+    IOptions<ReplyTelemetryOptions> telemetry,
     TimeProvider timeProvider,
     ILogger<RedisConversationLeases> logger) : IConversationLeases
 {
     private readonly IDatabase _redis = multiplexer.GetDatabase();
     private readonly ReplyOptions _options = options.Value;
+    private readonly bool _renewalSpans = telemetry.Value.PerCommandSpans;
     private readonly TimeProvider _timeProvider = timeProvider;
     private readonly ILogger _logger = logger;
 
@@ -90,7 +92,8 @@ internal sealed class RedisConversationLeases(
         {
             _leases = leases;
             _parameters = new LeaseParameters(key, messageId, (long)leases._options.Lease.TotalMilliseconds);
-            _ = RenewAsync();
+            // A renewal every third of the lease would be a span each under the reply, however long it streams.
+            _ = leases._renewalSpans ? RenewAsync() : RedisCommandSpans.Summarised(RenewAsync);
         }
 
         public override async Task ReleaseAsync()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Protocol;
@@ -18,6 +19,7 @@ internal sealed class RedisReplyBroker(
     RedisReplyFinalizer finalizer,
     RedisConversationChannels channels,
     IOptions<ReplyOptions> options,
+    IOptions<ReplyTelemetryOptions> telemetry,
     TimeProvider timeProvider,
     ILogger<RedisReplyBroker> logger) : IReplyBroker, IHostedService, IAsyncDisposable
 {
@@ -31,9 +33,31 @@ internal sealed class RedisReplyBroker(
     public Task PublishAsync(ChatTurn turn, ConversationMessage userMessage)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        var publisher = new RedisReplyPublisher(_redis, channels, options.Value, logger, timeProvider, turn, userMessage);
-        turn.Reply.Attach(publisher);
-        return publisher.Completion;
+        RedisReplyPublisher? publisher = null;
+        Task Publish()
+        {
+            publisher = new RedisReplyPublisher(_redis, channels, options.Value, logger, timeProvider, turn, userMessage);
+            turn.Reply.Attach(publisher);
+            return publisher.Completion;
+        }
+
+        // A store per batch of frames and a renewal every third of the lease: summed up on the reply span rather than
+        // a span each, unless Telemetry:PerCommandSpans asks for them all.
+        var stored = telemetry.Value.PerCommandSpans ? Publish() : RedisCommandSpans.Summarised(Publish);
+        return SummariseAsync(stored, publisher!, turn.Reply.Activity);
+    }
+
+    /// <summary>Puts what storing took on the reply span, which ends only once this completes (the turn's <c>Published</c>).</summary>
+    private static async Task SummariseAsync(Task stored, RedisReplyPublisher publisher, Activity? reply)
+    {
+        try
+        {
+            await stored;
+        }
+        finally
+        {
+            publisher.Stored.RecordOn(reply);
+        }
     }
 
     public async Task<(IAsyncDisposable? Watch, ErrorFrame? Error)> WatchAsync(WatchRequest request, IReplyObserver observer, CancellationToken cancellationToken)

@@ -61,6 +61,9 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     /// <summary>Completes once the end is stored and the producer lease deleted, or the writes were given up.</summary>
     public Task Completion { get; }
 
+    /// <summary>What storing the reply took, for the reply span; complete once <see cref="Completion"/> is.</summary>
+    public RedisReplyStoreSummary Stored { get; } = new();
+
     public bool TryDeliver(ServerFrame frame)
     {
         _queue.Writer.TryWrite(frame);
@@ -138,13 +141,17 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                     return (stored, false);
                 }
 
-                await _redis.ScriptEvaluateAsync(RedisReplyScripts.Store, Batch(stored));
+                var batch = Batch(stored);
+                var sent = _timeProvider.GetTimestamp();
+                await _redis.ScriptEvaluateAsync(RedisReplyScripts.Store, batch);
+                Stored.Appended(_frames.Count - stored, batch.Frames.Length, _timeProvider.GetElapsedTime(sent));
                 _echo = null;
                 return (_frames.Count, false);
             }
             catch (Exception exception) when (exception.IsRedisFault())
             {
                 ReplyLog.ReplyWriteFailed(_logger, exception, _messageId);
+                Stored.Failed();
                 verify = true;
                 if (_timeProvider.GetUtcNow() >= giveUpAt)
                 {
