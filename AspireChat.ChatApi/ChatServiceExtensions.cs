@@ -2,11 +2,14 @@ using System.Text.Json.Serialization;
 using AspireChat.ChatApi.Apis;
 using AspireChat.ChatApi.Chat;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Feedback;
 using AspireChat.ChatApi.Models;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Replies.Redis;
+using AspireChat.ChatApi.Search;
+using AspireChat.ChatApi.Shares;
 using AspireChat.ChatApi.WebSockets;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +20,7 @@ namespace AspireChat.ChatApi;
 
 public static class ChatServiceExtensions
 {
-    /// <summary>Everything the chat needs: options, the model, the conversation store, the turn's flow, the replies, limits.</summary>
+    /// <summary>Everything the chat needs: options, the model, the conversation store (with search, shares, feedback), the turn's flow, the replies, limits.</summary>
     public static IHostApplicationBuilder AddChatServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ChatServiceOptions>()
@@ -29,6 +32,10 @@ public static class ChatServiceExtensions
 
         builder.AddChatModel();
         builder.AddConversationStore();
+        // Search, shares and feedback, beside the store and chosen as it is (after it: search wraps it).
+        builder.AddSearch();
+        builder.AddShares();
+        builder.AddFeedback();
         builder.AddReplies();
 
         // A chat turn's flow: its nodes keep no state, so one flow serves every turn (Chat/ChatTurnFlow.cs).
@@ -87,7 +94,7 @@ public static class ChatServiceExtensions
         }
     }
 
-    /// <summary>The chat's endpoints: the WebSocket, the event-stream fallback, the conversations API.</summary>
+    /// <summary>The chat's endpoints: the WebSocket, the event-stream fallback, the conversations, search, shares and feedback APIs.</summary>
     public static WebApplication MapChatApi(this WebApplication app)
     {
         // Before the WebSocket middleware, which takes the upgrade feature as it finds it.
@@ -98,6 +105,9 @@ public static class ChatServiceExtensions
         app.MapChatSocket();
         app.MapChatStreamApi();
         app.MapConversationsApi();
+        app.MapSearchApi();
+        app.MapSharesApi();
+        app.MapFeedbackApi();
 
         var model = app.Services.GetRequiredService<IOptions<ModelOptions>>().Value;
         var metadata = app.Services.GetRequiredService<IChatClient>().GetService<ChatClientMetadata>();

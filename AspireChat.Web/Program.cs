@@ -1,5 +1,6 @@
 using AspireChat.Web;
 using AspireChat.Web.Proxy;
+using AspireChat.Web.Shares;
 using AspireChat.Web.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,8 @@ builder.AddServiceDefaults();
 builder.AddChatProxy();
 // The page's own spans, relayed to the dashboard or a collector (off unless BrowserTelemetry:Endpoint is set).
 builder.AddBrowserTelemetry();
+// /s/{id}: a share's read-only page, with the share read from ChatApi.
+builder.AddSharePage();
 
 var app = builder.Build();
 
@@ -20,6 +23,7 @@ app.UseStaticFiles();
 app.MapDefaultEndpoints();
 app.MapBrowserTelemetry();
 app.MapChatProxy();
+app.MapSharePage();
 
 app.Run();
 

@@ -42,7 +42,10 @@ public sealed class SaveTurnNode : AsyncNode<ChatTurn, SaveTurnNode.Turn, SaveTu
     protected override Task<Turn> PrepAsync(ChatTurn turn, CancellationToken cancellationToken)
     {
         var result = turn.Result!;
-        var assistant = new ConversationMessage(turn.Reply.MessageId, MessageRoles.Assistant, result.Text, TimeProvider.GetUtcNow(), result.FinishReason, result.Usage);
+        var reply = turn.Reply;
+        // With the reply's telemetry, so that a rating given later can be tied to its trace (Feedback/).
+        var assistant = new ConversationMessage(reply.MessageId, MessageRoles.Assistant, result.Text, TimeProvider.GetUtcNow(), result.FinishReason, result.Usage,
+            TraceId: reply.Activity?.TraceId.ToHexString(), SpanId: reply.Activity?.SpanId.ToHexString(), ModelSpanId: result.ModelSpanId, Model: reply.Model);
         return Task.FromResult(new Turn(turn.OwnerId, turn.ConversationId, turn.UserMessage!, assistant));
     }
 

@@ -13,8 +13,11 @@ namespace AspireChat.ChatApi.Chat;
 /// <summary>What stream's prep hands to exec: the prompt, and where the reply goes.</summary>
 public sealed record ModelCall(string ConversationId, IReadOnlyList<ChatMessage> Messages, ConversationMessage UserMessage, LiveReply Reply, CancellationToken StopToken);
 
-/// <summary>The reply as far as it got: its text, how it ended, the model's token counts, and the model's failure if it had one.</summary>
-public sealed record ChatReply(string Text, string FinishReason, TokenUsage? Usage, Exception? Error = null);
+/// <summary>
+/// The reply as far as it got: its text, how it ended, the model's token counts, the model's failure if it had one,
+/// and the span of the model call that wrote it (for a rating to link to later, Feedback/).
+/// </summary>
+public sealed record ChatReply(string Text, string FinishReason, TokenUsage? Usage, Exception? Error = null, string? ModelSpanId = null);
 
 /// <summary>
 /// Stream: builds the prompt, then streams the model's reply, handing every piece to the <see cref="LiveReply"/> the
@@ -59,6 +62,7 @@ public sealed class StreamReplyNode : AsyncNode<ChatTurn, ModelCall, ChatReply>
         var options = new ChatOptions { ModelId = _modelName, MaxOutputTokens = _modelOptions.MaxOutputTokens };
         string? finishReason = null;
         TokenUsage? usage = null;
+        string? modelSpanId = null;
         try
         {
             await foreach (var update in _model.GetStreamingResponseAsync(request.Messages, options, call.Token))
@@ -74,6 +78,7 @@ public sealed class StreamReplyNode : AsyncNode<ChatTurn, ModelCall, ChatReply>
                     RecordFirstChunk(reply.Activity, request.UserMessage.CreatedAt);
                 }
 
+                modelSpanId = ModelSpanChatClient.SpanIdOf(update) ?? modelSpanId;
                 finishReason = update.FinishReason is { } reason ? ToFinishReason(reason) : finishReason;
                 // Indexed, not LINQ: this runs once per token.
                 for (var i = 0; i < update.Contents.Count; i++)
@@ -85,21 +90,21 @@ public sealed class StreamReplyNode : AsyncNode<ChatTurn, ModelCall, ChatReply>
                 }
             }
 
-            return new ChatReply(reply.Text, finishReason ?? FinishReasons.Stop, usage);
+            return new ChatReply(reply.Text, finishReason ?? FinishReasons.Stop, usage, ModelSpanId: modelSpanId);
         }
         catch (OperationCanceledException) when (request.StopToken.IsCancellationRequested)
         {
-            return new ChatReply(reply.Text, FinishReasons.Cancelled, usage);
+            return new ChatReply(reply.Text, FinishReasons.Cancelled, usage, ModelSpanId: modelSpanId);
         }
         catch (OperationCanceledException) when (call.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             var timeout = new TimeoutException($"The model sent nothing for {idleTimeout.TotalSeconds:0.#} s.");
-            return reply.Seq > 0 ? new ChatReply(reply.Text, FinishReasons.Error, usage, timeout) : throw timeout;
+            return reply.Seq > 0 ? new ChatReply(reply.Text, FinishReasons.Error, usage, timeout, modelSpanId) : throw timeout;
         }
         catch (Exception exception) when (reply.Seq > 0 && !cancellationToken.IsCancellationRequested)
         {
             // The client already has part of the reply: a retry would repeat it, so keep what came.
-            return new ChatReply(reply.Text, FinishReasons.Error, usage, exception);
+            return new ChatReply(reply.Text, FinishReasons.Error, usage, exception, modelSpanId);
         }
     }
 

@@ -121,6 +121,27 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
         }
     }
 
+    /// <summary>
+    /// Replaces one message of the owner's conversation under the store's lock (a rating, Feedback/InMemoryFeedbackStore.cs):
+    /// <paramref name="replace"/> gives the new message, or null to leave it as it is. Returns the message as it is
+    /// now, or null when the conversation is not the owner's or has no such message.
+    /// </summary>
+    internal ConversationMessage? UpdateMessage(string ownerId, string conversationId, string messageId, Func<ConversationMessage, ConversationMessage?> replace)
+    {
+        lock (_lock)
+        {
+            var index = Find(ownerId, conversationId)?.Messages.FindIndex(m => m.Id == messageId) ?? -1;
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var messages = _conversations[conversationId].Messages;
+            messages[index] = replace(messages[index]) ?? messages[index];
+            return messages[index];
+        }
+    }
+
     private Entry? Find(string ownerId, string conversationId) =>
         _conversations.TryGetValue(conversationId, out var entry) && entry.OwnerId == ownerId ? entry : null;
 

@@ -41,6 +41,8 @@ public static class ModelServiceExtensions
         // A "chat {model}" span and the gen_ai.client.* metrics per model call (the GenAI semantic conventions);
         // outermost, so the log lines below carry the span.
         .UseOpenTelemetry()
+        // The first update of each call names that span, for a rating of the reply to link to it later.
+        .Use(inner => new ModelSpanChatClient(inner))
         // Each call at Debug, the messages at Trace.
         .UseLogging()
         // Innermost: the provider's raw update is let go before the middlewares above keep the update.

@@ -11,6 +11,7 @@ namespace AspireChat.ChatApi.Protocol;
 [JsonDerivedType(typeof(ErrorFrame), "error")]
 [JsonDerivedType(typeof(UserFrame), "user")]
 [JsonDerivedType(typeof(BranchFrame), "branch")]
+[JsonDerivedType(typeof(FeedbackFrame), "feedback")]
 public abstract record ServerFrame;
 
 /// <summary>A reply begins. <c>content</c> is always empty: the PocketFlow example's clients expect it.</summary>
@@ -55,6 +56,9 @@ public sealed record UserFrame(string ConversationId, string Id, string MessageI
 
 /// <summary>The conversation's active leaf moved (a <c>switch</c>): show the branch that ends at <see cref="LeafId"/>.</summary>
 public sealed record BranchFrame(string ConversationId, string LeafId) : ServerFrame;
+
+/// <summary>A reply's rating was given, changed or removed (<see cref="Feedback"/> null): show it in every tab.</summary>
+public sealed record FeedbackFrame(string ConversationId, string MessageId, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] MessageFeedback? Feedback) : ServerFrame;
 
 /// <summary>Why a reply ended.</summary>
 public static class FinishReasons

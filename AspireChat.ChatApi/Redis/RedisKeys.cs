@@ -56,6 +56,31 @@ internal static class RedisKeys
     /// </summary>
     public const string StopChannel = $"{Prefix}control:stop";
 
+    /// <summary>Hash: word → the numbers of the owner's conversations that hold it, as <c>,3,17,</c>.</summary>
+    public static string SearchPostings(string ownerId) => $"{OwnerTagged(ownerId)}:search:postings";
+
+    /// <summary>Sorted set, every score 0: the words of <see cref="SearchPostings"/>, for prefix lookups (ZRANGEBYLEX).</summary>
+    public static string SearchVocabulary(string ownerId) => $"{OwnerTagged(ownerId)}:search:vocabulary";
+
+    /// <summary>Hash: <c>c:{conversationId}</c> → its number, <c>n:{number}</c> → the conversation id, <c>next</c> → the last number given.</summary>
+    public static string SearchConversations(string ownerId) => $"{OwnerTagged(ownerId)}:search:conversations";
+
+    /// <summary>Sorted set: conversation numbers, scored by when their text was last indexed (Unix ms): newest first.</summary>
+    public static string SearchRecent(string ownerId) => $"{OwnerTagged(ownerId)}:search:recent";
+
+    /// <summary>Hash: share id → its listing (JSON: conversation, title, created, expires) for <c>GET /api/shares</c>.</summary>
+    public static string OwnerShares(string ownerId) => $"{OwnerTagged(ownerId)}:shares";
+
+    /// <summary>Sorted set: the owner's share ids created in the last hour, scored by creation (Unix ms): the rate limit.</summary>
+    public static string OwnerSharesCreated(string ownerId) => $"{OwnerTagged(ownerId)}:shares:created";
+
+    /// <summary>String with a time to live: the share's public JSON, exactly as <c>GET /api/shares/{id}</c> answers it.</summary>
+    public static string ShareSnapshot(string shareId) => $"{Prefix}share:{{{shareId}}}";
+
+    // Search and share keys carry a hash tag on the owner, so every key one of their scripts touches hashes to one
+    // slot and the same scripts run on a Redis Cluster. (Feedback has no key: it is stored in the message.)
+    private static string OwnerTagged(string ownerId) => $"{Prefix}owner:{{{ownerId}}}";
+
     /// <summary>The id of a reply stream's n-th entry: the producer picks it, so a frame written twice is refused, not duplicated.</summary>
     public static string EntryId(long frameNumber) => $"0-{frameNumber}";
 

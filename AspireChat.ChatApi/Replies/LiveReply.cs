@@ -30,6 +30,9 @@ public sealed class LiveReply(string? replyTo)
 
     public string? ConversationId => _start?.ConversationId;
 
+    /// <summary>The model asked for the reply, once it has started.</summary>
+    public string? Model => _start?.Model;
+
     /// <summary>The reply's span, for the events observers add (a client going away).</summary>
     public Activity? Activity { get; set; }
 

@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
-using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using AspireChat.Tests.Fixtures;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireChat.Tests.AppHost;
 
@@ -28,8 +25,7 @@ public sealed class AspireAppFixture : IAsyncLifetime
 
     private readonly string _cacheDirectory = Directory.CreateTempSubdirectory("aspirechat-apphost-cache-").FullName;
     private readonly IReadOnlyList<string> _args;
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logs = new();
-    private readonly CancellationTokenSource _stopWatchingLogs = new();
+    private readonly ResourceLogBook _logs = new();
     private DistributedApplication? _app;
     private OtlpReceiver? _otlp;
 
@@ -56,7 +52,7 @@ public sealed class AspireAppFixture : IAsyncLifetime
         UseAnonymousVolumes(appHost);
         ExportTelemetryTo(appHost, _otlp);
         _app = await appHost.BuildAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
-        KeepLogs(_app);
+        _logs.Keep(_app);
         await _app.StartAsync(timeout.Token).WaitAsync(StartTimeout, timeout.Token);
     }
 
@@ -119,46 +115,8 @@ public sealed class AspireAppFixture : IAsyncLifetime
         }
     }
 
-    private void KeepLogs(DistributedApplication app)
-    {
-        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
-        foreach (var resource in app.Services.GetRequiredService<DistributedApplicationModel>().Resources)
-        {
-            var lines = _logs.GetOrAdd(resource.Name, _ => new());
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await foreach (var batch in logs.WatchAsync(resource).WithCancellation(_stopWatchingLogs.Token))
-                    {
-                        foreach (var line in batch)
-                        {
-                            lines.Enqueue(line.Content);
-                        }
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            });
-        }
-    }
-
     /// <summary>What every resource has logged so far, for a failure message.</summary>
-    public string ResourceLogs()
-    {
-        var text = new StringBuilder();
-        foreach (var (name, lines) in _logs.OrderBy(l => l.Key, StringComparer.Ordinal))
-        {
-            text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"--- {name} ---");
-            foreach (var line in lines.TakeLast(60))
-            {
-                text.AppendLine(line);
-            }
-        }
-
-        return text.ToString();
-    }
+    public string ResourceLogs() => _logs.Tail(60);
 
     /// <summary>Waits for <paramref name="resource"/> to be healthy; on time-out, fails with every resource's state and log.</summary>
     public async Task WaitForHealthyAsync(string resource, TimeSpan timeout, CancellationToken cancellationToken)
@@ -193,7 +151,7 @@ public sealed class AspireAppFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _stopWatchingLogs.CancelAsync();
+        await _logs.StopAsync();
         if (_app is not null)
         {
             await _app.DisposeAsync();
@@ -204,7 +162,7 @@ public sealed class AspireAppFixture : IAsyncLifetime
             await _otlp.DisposeAsync();
         }
 
-        _stopWatchingLogs.Dispose();
+        _logs.Dispose();
         Directory.Delete(_cacheDirectory, recursive: true);
     }
 }

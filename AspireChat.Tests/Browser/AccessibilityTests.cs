@@ -164,7 +164,7 @@ public sealed partial class AccessibilityTests(BrowserFixture browser, SlowChatS
         await keyboard.PressAsync("?");
         var list = chat.Page.GetByRole(AriaRole.Dialog, new() { Name = "Keyboard shortcuts" });
         await Expect(list).ToBeVisibleAsync();
-        foreach (var label in new[] { "Start a new chat", "Copy the last reply", "Regenerate the last reply", "Show these shortcuts", "Send the message" })
+        foreach (var label in new[] { "Start a new chat", "Copy the last reply", "Regenerate the last reply", "Search your conversations", "Show these shortcuts", "Send the message" })
         {
             await Expect(list).ToContainTextAsync(label);
         }

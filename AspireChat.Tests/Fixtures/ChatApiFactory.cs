@@ -2,14 +2,16 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireChat.Tests.Fixtures;
 
 /// <summary>
 /// ChatApi in process (TestServer), configured through the same keys as in production, with a
-/// fast offline model unless a test says otherwise.
+/// fast offline model unless a test says otherwise, and any services a test replaces.
 /// </summary>
-public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     private static readonly Dictionary<string, string?> s_defaults = new()
     {
@@ -23,6 +25,12 @@ public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null)
         {
             builder.UseSetting(key, value);
         }
+
+        // Services a test replaces (a clock it moves).
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 
     /// <summary>A new browser, as far as ChatApi can tell: returns its owner cookie ("name=value").</summary>
@@ -33,6 +41,23 @@ public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null)
         response.EnsureSuccessStatusCode();
         var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
         return setCookie.Split(';')[0];
+    }
+
+    /// <summary>A new browser's client (sending its owner cookie) and the cookie.</summary>
+    public async Task<(HttpClient Client, string Cookie)> NewOwnerAsync()
+    {
+        var cookie = await NewOwnerCookieAsync();
+        return (CreateClient(cookie), cookie);
+    }
+
+    /// <summary>Sends one message as the owner of <paramref name="cookie"/> and waits for its reply to end; returns the conversation's id.</summary>
+    public async Task<string> ChatAsync(string cookie, string content, string? conversationId = null)
+    {
+        await using var socket = await ConnectAsync(cookie);
+        await socket.SendMessageAsync(content, conversationId);
+        var frames = await socket.ReceiveReplyAsync();
+        Assert.Equal("end", (string?)frames[^1]["type"]);
+        return (string)frames[0]["conversationId"]!;
     }
 
     public async Task<ChatSocketClient> ConnectAsync(string? cookie = null, string? origin = null)

@@ -69,8 +69,9 @@ internal sealed class RedisReplyFinalizer(
         try
         {
             // Same ids as the producer would have used: if it comes back, its own write is a no-op.
+            // The model is known from the start frame; the producer's span was never exported (it died), so no trace to name.
             var text = string.Concat(frames.Select(f => f.Frame).OfType<ChunkFrame>().Select(c => c.Content));
-            var assistant = new ConversationMessage(messageId, MessageRoles.Assistant, text, timeProvider.GetUtcNow(), FinishReasons.Interrupted);
+            var assistant = new ConversationMessage(messageId, MessageRoles.Assistant, text, timeProvider.GetUtcNow(), FinishReasons.Interrupted, Model: start.Model);
             await store.AppendTurnAsync(ownerId, start.ConversationId, userMessage, assistant, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

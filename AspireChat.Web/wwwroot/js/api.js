@@ -19,10 +19,11 @@ export class ApiError extends Error {
 }
 
 /**
+ * A request to the API; a response that is not 2xx throws an ApiError (with the server's reason for a 400).
  * @param {string} path
  * @param {RequestInit} [init]
  */
-async function request(path, init = {}) {
+export async function request(path, init = {}) {
   const response = await fetch(path, {
     ...init,
     credentials: 'same-origin',

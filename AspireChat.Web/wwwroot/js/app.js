@@ -3,11 +3,14 @@ import { Announcer } from './announcer.js';
 import { ApiError, deleteConversation, exportUrl, getConversation, listConversations, renameConversation } from './api.js';
 import { ChatSocket } from './chat-socket.js';
 import { Conversation } from './conversation.js';
+import { rateMessage } from './feedback.js';
 import { createClientId, createTraceparent } from './ids.js';
 import { MessageView } from './message-view.js';
-import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame } from './protocol.js';
+import { editFrame, messageFrame, regenerateFrame, resumeFrame, stopFrame, switchFrame, switchToMessageFrame } from './protocol.js';
 import { ReplyTraces } from './reply-traces.js';
 import { ScrollFollower } from './scroll-follow.js';
+import { initSearch } from './search.js';
+import { initShare } from './share.js';
 import { createShortcutsDialog, installShortcuts, isMacPlatform } from './shortcuts.js';
 import { renderSidebar } from './sidebar.js';
 import { startTelemetry } from './telemetry.js';
@@ -42,6 +45,7 @@ const ui = {
   exportMenu: /** @type {HTMLDetailsElement} */ ($('#export')),
 };
 
+const sharing = initShare({ before: ui.exportMenu });
 const socket = new ChatSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 const follower = new ScrollFollower(ui.scroller, ui.jump);
 // Each message sent is a span, from the key press to its reply's end on screen (off unless Web relays spans).
@@ -74,6 +78,7 @@ const messageActions = {
     return { index: siblings.indexOf(message) + 1, count: siblings.length };
   },
   busy: () => conversation.busy,
+  rate: (message, feedback) => rateMessage(conversation.id, message, feedback, () => views.get(message.id)?.update()),
 };
 
 /** @param {ChatMessage} message */
@@ -146,6 +151,7 @@ function renderState() {
     }
   }
   ui.exportMenu.hidden = conversation.id === null;
+  sharing.setConversation(conversation.id);
   if (conversation.id) {
     for (const link of ui.exportMenu.querySelectorAll('a')) {
       link.href = exportUrl(conversation.id, link.dataset.format === 'json' ? 'json' : 'md', link.dataset.branches === 'all');
@@ -349,6 +355,33 @@ async function rename(id, title) {
   return null;
 }
 
+/**
+ * Opens a conversation at one of its messages (a search result): shows that message's branch the way a
+ * click on ‹ › does (here and, through `switch`, in every tab) and scrolls it into view.
+ * @param {string} conversationId
+ * @param {string | null} messageId null: the conversation as it was left (a title matched)
+ */
+async function reveal(conversationId, messageId) {
+  await openConversation(conversationId, { push: true });
+  const message = messageId ? conversation.find(messageId) : undefined;
+  if (!message) {
+    if (messageId && conversation.id === conversationId) {
+      showNotice('That message is no longer in the conversation.');
+    }
+    return;
+  }
+  if (!conversation.messages.includes(message) && conversation.id) {
+    conversation.leafId = conversation.newestLeafUnder(message.id);
+    socket.send(switchToMessageFrame(conversation.id, message.id));
+    renderConversation({ follow: false });
+  }
+  follower.following = false;
+  const element = views.get(message.id)?.element;
+  element?.scrollIntoView({ block: 'center' });
+  element?.classList.add('found');
+  setTimeout(() => element?.classList.remove('found'), 2500);
+}
+
 const sidebarActions = {
   /** @param {string} id */
   open: (id) => openConversation(id, { push: true }),
@@ -550,8 +583,11 @@ function lastReply() {
   return reply && reply.status !== 'streaming' ? reply : undefined;
 }
 
+const searchDialog = initSearch({ open: reveal, openButton: document.querySelector('[data-action="search"]') });
+
 installShortcuts(document, {
   newChat: () => openConversation(null, { push: true }),
+  search: searchDialog.show,
   copyLastReply: async () => {
     const reply = lastReply();
     if (!reply) {

@@ -27,6 +27,7 @@
  * @property {string} [replyTo] for a reply: the user message it answers
  * @property {Usage} [usage]
  * @property {{ code: string, message: string, retryAfterMs?: number }} [error]
+ * @property {import('./feedback.js').Feedback} [feedback] the owner's rating of a reply
  */
 
 /**
@@ -37,6 +38,7 @@
  * @property {string} [finishReason]
  * @property {Usage} [usage]
  * @property {string} [parentId]
+ * @property {import('./feedback.js').Feedback} [feedback]
  */
 
 /** @type {Record<string, MessageStatus>} */
@@ -73,6 +75,7 @@ export class Conversation {
         seq: 0,
         status: m.role === 'user' ? 'sent' : endStatus[m.finishReason ?? 'stop'] ?? 'done',
         ...(m.usage ? { usage: m.usage } : {}),
+        ...(m.feedback ? { feedback: m.feedback } : {}),
         ...(m.finishReason === 'error' ? { error: { code: 'model_error', message: 'The reply failed before it was complete.' } } : {}),
         ...(m.finishReason === 'interrupted' ? { error: { code: 'interrupted', message: 'The server stopped before the reply was complete.' } } : {}),
       })),
@@ -212,6 +215,19 @@ export class Conversation {
         this.nodes.push(message);
         this.leafId = message.id;
         return [message];
+      }
+      case 'feedback': {
+        // A rating given (or taken back) in any tab, this one included.
+        const reply = this.find(frame.messageId);
+        if (!reply || reply.role !== 'assistant') {
+          return [];
+        }
+        if (frame.feedback) {
+          reply.feedback = frame.feedback;
+        } else {
+          delete reply.feedback;
+        }
+        return [reply];
       }
       case 'branch': {
         if (!this.find(frame.leafId) || this.leafId === frame.leafId) {

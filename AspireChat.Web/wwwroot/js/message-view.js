@@ -1,4 +1,5 @@
 //@ts-check
+import { FeedbackButtons } from './feedback.js';
 import { renderMarkdown } from './markdown.js';
 
 /** @typedef {import('./conversation.js').ChatMessage} ChatMessage */
@@ -12,6 +13,7 @@ import { renderMarkdown } from './markdown.js';
  * @property {(message: ChatMessage, offset: number) => void} switchSibling
  * @property {(message: ChatMessage) => { index: number, count: number }} position its place among its siblings (index from 1)
  * @property {() => boolean} busy a reply is on its way: regenerate and edit wait
+ * @property {import('./feedback.js').RateMessage} [rate] rates a reply (thumbs up or down); none: no rating controls
  */
 
 /**
@@ -72,6 +74,10 @@ export class MessageView {
       this.regenerate = button('Regenerate', 'Regenerate the reply', () => actions.regenerate(this.message));
       this.regenerate.classList.add('regenerate');
       this.controls.append(this.regenerate);
+      if (actions.rate) {
+        this.feedback = new FeedbackButtons(message, actions.rate);
+        this.controls.append(this.feedback.element);
+      }
     } else {
       this.editButton = button('Edit', 'Edit the message', () => this.startEditing());
       this.editButton.classList.add('edit');
@@ -135,6 +141,7 @@ export class MessageView {
     if (this.editButton) {
       this.editButton.disabled = busy;
     }
+    this.feedback?.render();
   }
 
   /** Replaces the user's text with a box to edit it; saving sends it as a new version beside this one. */

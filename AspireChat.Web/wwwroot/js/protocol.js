@@ -9,7 +9,8 @@
  * @typedef {{ type: 'error', code: string, message: string, retryAfterMs?: number, conversationId?: string, messageId?: string, replyTo?: string }} ErrorFrame
  * @typedef {{ type: 'user', conversationId: string, id: string, messageId: string, content: string, parentId?: string }} UserFrame
  * @typedef {{ type: 'branch', conversationId: string, leafId: string }} BranchFrame
- * @typedef {StartFrame | ChunkFrame | EndFrame | ErrorFrame | UserFrame | BranchFrame} ServerFrame
+ * @typedef {{ type: 'feedback', conversationId: string, messageId: string, feedback: import('./feedback.js').Feedback | null }} FeedbackFrame
+ * @typedef {StartFrame | ChunkFrame | EndFrame | ErrorFrame | UserFrame | BranchFrame | FeedbackFrame} ServerFrame
  */
 
 /**
@@ -44,6 +45,11 @@ export function parseFrame(data) {
       return typeof frame.conversationId === 'string' && typeof frame.id === 'string' && typeof frame.content === 'string' ? frame : null;
     case 'branch':
       return typeof frame.conversationId === 'string' && typeof frame.leafId === 'string' ? frame : null;
+    case 'feedback':
+      return typeof frame.conversationId === 'string' && typeof frame.messageId === 'string'
+        && (frame.feedback === null || (typeof frame.feedback === 'object' && (frame.feedback.rating === 'up' || frame.feedback.rating === 'down')))
+        ? frame
+        : null;
     default:
       return null;
   }
@@ -87,6 +93,15 @@ export function regenerateFrame({ conversationId, messageId, id, traceparent }) 
  */
 export function editFrame({ conversationId, messageId, content, id, traceparent }) {
   return JSON.stringify({ type: 'edit', conversationId, messageId, content, id, traceparent });
+}
+
+/**
+ * Shows the branch through the message `messageId`, down to its newest leaf (a search result picked).
+ * @param {string} conversationId
+ * @param {string} messageId
+ */
+export function switchToMessageFrame(conversationId, messageId) {
+  return JSON.stringify({ type: 'switch', conversationId, messageId });
 }
 
 /**

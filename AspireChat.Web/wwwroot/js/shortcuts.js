@@ -20,6 +20,7 @@ export const shortcuts = [
   { keys: ['Mod', 'Shift', 'O'], label: 'Start a new chat', action: 'newChat' },
   { keys: ['Mod', 'Shift', 'C'], label: 'Copy the last reply', action: 'copyLastReply' },
   { keys: ['Mod', 'Shift', 'Backspace'], label: 'Regenerate the last reply', action: 'regenerateLastReply' },
+  { keys: ['Mod', 'K'], label: 'Search your conversations', action: 'search' },
   { keys: ['?'], label: 'Show these shortcuts', action: 'showShortcuts', outsideTextBoxes: true },
   { keys: ['Enter'], label: 'Send the message', where: 'in the message box' },
   { keys: ['Shift', 'Enter'], label: 'Start a new line', where: 'in the message box' },
