@@ -82,6 +82,7 @@ public static class ChatServiceExtensions
         }
         else
         {
+            builder.Services.AddSingleton<RedisConversationChannels>();
             builder.Services.AddSingleton<RedisReplyFinalizer>();
             builder.Services.AddSingleton<IConversationLeases, RedisConversationLeases>();
             builder.Services.AddSingleton<RedisReplyBroker>();

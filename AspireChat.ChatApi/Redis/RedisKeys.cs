@@ -10,37 +10,50 @@ internal static class RedisKeys
 {
     private const string Prefix = "aspirechat:";
 
+    // Every key of a conversation, its replies' included, starts with this: on a Redis Cluster only the part in
+    // braces picks the slot (the hash tag), so they all share one, and a script or MULTI may touch any of them.
+    private static string Tagged(string conversationId) => $"{Prefix}conversation:{{{conversationId}}}";
+
     /// <summary>Hash: the conversation's <see cref="ConversationFields"/>.</summary>
-    public static string Conversation(string conversationId) => $"{Prefix}conversation:{conversationId}";
+    public static string Conversation(string conversationId) => Tagged(conversationId);
 
     /// <summary>List: one message JSON per element, oldest first, each naming its parent: the whole tree.</summary>
-    public static string Messages(string conversationId) => $"{Prefix}conversation:{conversationId}:messages";
+    public static string Messages(string conversationId) => $"{Tagged(conversationId)}:messages";
 
-    /// <summary>Sorted set: the owner's conversation ids, scored by last update (Unix milliseconds).</summary>
-    public static string OwnerConversations(string ownerId) => $"{Prefix}owner:{ownerId}:conversations";
+    /// <summary>
+    /// Sorted set: the owner's conversation ids, scored by last update (Unix milliseconds). Tagged by owner: its slot
+    /// is not its conversations', so it is never written in the same command as one of them (docs/redis.md, "Two slots").
+    /// </summary>
+    public static string OwnerConversations(string ownerId) => $"{Prefix}owner:{{{ownerId}}}:conversations";
 
     /// <summary>
     /// String with an expiry (PX): the conversation lease, the id of the one reply streaming in the conversation.
     /// Its holder renews it while the reply streams and releases it at the reply's end.
     /// </summary>
-    public static string ConversationLease(string conversationId) => $"{Prefix}conversation:{conversationId}:active";
+    public static string ConversationLease(string conversationId) => $"{Tagged(conversationId)}:active";
 
     /// <summary>String: the conversation's latest reply, so the next message can end it if its producer died.</summary>
-    public static string LatestReply(string conversationId) => $"{Prefix}conversation:{conversationId}:latest";
+    public static string LatestReply(string conversationId) => $"{Tagged(conversationId)}:latest";
 
-    /// <summary>Channel: every stored frame of the conversation's replies, its user messages and branch switches.</summary>
-    public static string ConversationChannel(string conversationId) => $"{Prefix}conversation:{conversationId}";
+    /// <summary>
+    /// Channel: every stored frame of the conversation's replies, its user messages and branch switches. On a cluster
+    /// with sharded pub/sub it lives on the slot of the conversation's tag.
+    /// </summary>
+    public static string ConversationChannel(string conversationId) => Tagged(conversationId);
 
-    /// <summary>Stream: one entry per frame of the reply, entry id <c>0-n</c> for its n-th frame.</summary>
-    public static string ReplyStream(string messageId) => $"{Prefix}reply:{messageId}";
+    /// <summary>Stream: one entry per frame of the reply, entry id <c>0-n</c> for its n-th frame. Under its conversation's tag.</summary>
+    public static string ReplyStream(string conversationId, string messageId) => $"{Tagged(conversationId)}:reply:{messageId}";
 
     /// <summary>String with an expiry (PX): the reply's producer is alive and still storing its frames; it renews it.</summary>
-    public static string ReplyProducer(string messageId) => $"{Prefix}reply:{messageId}:lease";
+    public static string ReplyProducer(string conversationId, string messageId) => $"{ReplyStream(conversationId, messageId)}:lease";
 
     /// <summary>String, SET NX: the one instance allowed to end a reply whose producer died.</summary>
-    public static string ReplyFinalizer(string messageId) => $"{Prefix}reply:{messageId}:finalizer";
+    public static string ReplyFinalizer(string conversationId, string messageId) => $"{ReplyStream(conversationId, messageId)}:finalizer";
 
-    /// <summary>Channel: stop requests, to whichever instance produces the reply.</summary>
+    /// <summary>
+    /// Channel: stop requests, to whichever instance produces the reply. One classic channel for the whole app, on a
+    /// cluster too (docs/redis.md says why).
+    /// </summary>
     public const string StopChannel = $"{Prefix}control:stop";
 
     /// <summary>Hash: word → the numbers of the owner's conversations that hold it, as <c>,3,17,</c>.</summary>
@@ -73,6 +86,31 @@ internal static class RedisKeys
 
     /// <summary>The frame number of a reply stream entry's id.</summary>
     public static long FrameNumber(string entryId) => long.Parse(entryId.AsSpan(entryId.IndexOf('-') + 1), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The keys of the layout before conversations were hash-tagged (up to the release before issue 17), read only to move
+    /// a conversation to today's keys on first touch (<c>RedisLegacyLayout</c>, docs/redis.md "The layout before hash tags").
+    /// </summary>
+    public static class Legacy
+    {
+        /// <summary>Hash: owner, title, createdAt, updatedAt, leaf (as <see cref="ConversationFields"/>).</summary>
+        public static string Conversation(string conversationId) => $"{Prefix}conversation:{conversationId}";
+
+        /// <summary>List: the tree's message JSON, as <see cref="Messages"/> holds it.</summary>
+        public static string Messages(string conversationId) => $"{Prefix}conversation:{conversationId}:messages";
+
+        /// <summary>Sorted set: the owner's conversation ids by last update.</summary>
+        public static string OwnerConversations(string ownerId) => $"{Prefix}owner:{ownerId}:conversations";
+
+        /// <summary>String: the conversation lease.</summary>
+        public static string ConversationLease(string conversationId) => $"{Prefix}conversation:{conversationId}:active";
+
+        /// <summary>String: the conversation's latest reply.</summary>
+        public static string LatestReply(string conversationId) => $"{Prefix}conversation:{conversationId}:latest";
+
+        /// <summary>Stream: a reply's frames, as <see cref="ReplyStream"/> holds them.</summary>
+        public static string ReplyStream(string messageId) => $"{Prefix}reply:{messageId}";
+    }
 
     /// <summary>The fields of a conversation's hash.</summary>
     public static class ConversationFields

@@ -26,4 +26,11 @@ public sealed class ReplyOptions
     /// <summary>How long a producer keeps retrying to write its frames while Redis is unreachable.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan WriteRetryTime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How the conversations' channels are carried: <see cref="ReplyPubSub.Auto"/> (sharded on Redis 7 and later),
+    /// <see cref="ReplyPubSub.Sharded"/> or <see cref="ReplyPubSub.Classic"/>. Every instance on one Redis must carry
+    /// them alike: a sharded message never reaches a classic subscriber.
+    /// </summary>
+    public ReplyPubSub PubSub { get; set; } = ReplyPubSub.Auto;
 }

@@ -228,6 +228,12 @@ public sealed class CacheTests
         using var chatApi = app.App.CreateHttpClient("chatapi", "http");
         using var list = await chatApi.GetAsync("/api/conversations", cancellationToken);
         Assert.Equal(System.Net.HttpStatusCode.OK, list.StatusCode);
+        // A chat through web on the cluster, read back from chatapi: every key of the turn in its conversation's slot.
+        var chat = new WebSocketChat(app.App.GetEndpoint("web", "http"));
+        var reply = await chat.SendAsync("Which shard am I on?", traceparent: null, cancellationToken);
+        Assert.Equal("stop", reply.FinishReason);
+        var messages = await AppHostTests.ReadMessagesAsync(chat, app.App.GetEndpoint("chatapi", "http"), reply.ConversationId, cancellationToken);
+        Assert.Equal(["Which shard am I on?", reply.Text], messages.Select(m => (string)m!["content"]!));
     }
 
     /// <summary>A chat through web is answered and read back from chatapi: history in chatapi's memory.</summary>

@@ -113,7 +113,7 @@ public sealed class ReplyTraceBudgetContractTests
         Assert.True(spans.Any(s => s.TraceId == later.TraceId && s.ScopeName == RedisScope), $"The second message's Redis spans never arrived.{Environment.NewLine}{chatApi.Output}");
 
         await using var connection = TestRedis.Connect(redis.ConnectionString);
-        var entries = await connection.GetDatabase().StreamRangeAsync(RedisKeys.ReplyStream(reply.MessageId));
+        var entries = await connection.GetDatabase().StreamRangeAsync(RedisKeys.ReplyStream(reply.ConversationId, reply.MessageId));
         var frames = entries.Select(entry => (string)entry["frame"]!).ToList();
         Assert.Equal(reply.Frames.Count, frames.Count);
         TestContext.Current.TestOutputHelper?.WriteLine(

@@ -53,6 +53,7 @@ public sealed class ChatHarness : IAsyncDisposable
         else
         {
             services.AddSingleton(redis);
+            services.AddSingleton<RedisConversationChannels>();
             services.AddSingleton<RedisReplyFinalizer>();
             services.AddSingleton<IConversationLeases, RedisConversationLeases>();
             services.AddSingleton<IReplyBroker, RedisReplyBroker>();

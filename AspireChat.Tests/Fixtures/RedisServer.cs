@@ -30,6 +30,9 @@ public sealed record RedisServerOptions
     /// answer (<c>cluster-node-timeout</c>). Null: a standalone server. <see cref="RedisCluster"/> starts these.
     /// </summary>
     public TimeSpan? ClusterNodeTimeout { get; init; }
+
+    /// <summary>An RDB file the server starts with (copied into its directory as <c>dump.rdb</c>, which it loads).</summary>
+    public string? Snapshot { get; init; }
 }
 
 /// <summary>
@@ -100,6 +103,11 @@ public sealed class RedisServer : IAsyncDisposable
         var server = new RedisServer(options, port);
         try
         {
+            if (options.Snapshot is { } snapshot)
+            {
+                File.Copy(snapshot, Path.Combine(server._directory.FullName, "dump.rdb"));
+            }
+
             await server.StartAsync();
             return server;
         }

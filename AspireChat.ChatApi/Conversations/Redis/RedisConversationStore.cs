@@ -9,13 +9,15 @@ namespace AspireChat.ChatApi.Conversations.Redis;
 
 /// <summary>
 /// Conversations in Redis: a hash of metadata, a list of message JSON and a per-owner sorted set
-/// (docs/redis.md). Every write is atomic (MULTI/EXEC, or a script), and every write of messages
-/// refreshes the time to live of all three keys. The list holds the whole tree: each message names
-/// its parent, and the hash names the active leaf. Appending is one script: it checks the owner and
-/// writes in the same atomic step, so a concurrent delete either comes after it (and removes the
-/// turn with the rest) or before it (and the append finds no owner).
+/// (docs/redis.md). The conversation's keys share its hash tag, the owner's index has the owner's, so
+/// on a cluster they live in different slots: every write of a conversation is atomic (MULTI/EXEC, or a
+/// script) and refreshes the time to live of its keys, and the index is written after it, in a command
+/// of its own, in an order that leaves nothing wrong for a user if the second never runs. The list
+/// holds the whole tree: each message names its parent, and the hash names the active leaf. Appending
+/// is one script: it checks the owner and writes in the same atomic step, so a concurrent delete either
+/// comes after it (and removes the turn with the rest) or before it (and the append finds no owner).
 /// </summary>
-public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOptions<ConversationOptions> options, TimeProvider timeProvider) : IConversationStore
+public sealed partial class RedisConversationStore(IConnectionMultiplexer redis, IOptions<ConversationOptions> options, TimeProvider timeProvider) : IConversationStore
 {
     // The ids of the list's messages, as a Lua set. Every element starts {"id":"…", (System.Text.Json writes
     // the first property first and escapes any quote inside a string), so the id is read without decoding
@@ -45,9 +47,6 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         redis.call('HSET', @Conversation, '{{Fields.UpdatedAt}}', @UpdatedAt, '{{Fields.Leaf}}', @ReplyId)
         redis.call('PEXPIRE', @Conversation, @Ttl)
         redis.call('PEXPIRE', @Messages, @Ttl)
-        redis.call('ZADD', @Index, @Score, @Id)
-        redis.call('ZREMRANGEBYSCORE', @Index, '-inf', '(' .. @OldestScore)
-        redis.call('PEXPIRE', @Index, @Ttl)
         return 1
         """);
 
@@ -80,18 +79,26 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         var now = timeProvider.GetUtcNow();
         var stamp = Format(now);
         var ttl = options.Value.TimeToLive;
+        // The conversation first, then the index: a crash in between leaves a conversation nobody lists, which expires.
         var transaction = Database.CreateTransaction();
         _ = transaction.HashSetAsync(Conversation(id), [new(Fields.Owner, ownerId), new(Fields.Title, title), new(Fields.CreatedAt, stamp), new(Fields.UpdatedAt, stamp)]);
         _ = transaction.KeyExpireAsync(Conversation(id), ttl);
-        UpdateIndex(transaction, ownerId, id, now, ttl);
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
+        await UpdateIndexAsync(ownerId, id, now, ttl).WaitAsync(cancellationToken);
         return new ConversationSummary(id, title, now, now, 0);
     }
 
     public async Task<IReadOnlyList<ConversationSummary>> ListAsync(string ownerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ownerId);
+        // The owner's index of the old layout, pipelined with today's: almost always empty, and then dropped for good.
+        var legacy = Database.SortedSetRangeByRankAsync(Legacy.OwnerConversations(ownerId));
         var ids = await Database.SortedSetRangeByRankAsync(OwnerConversations(ownerId), order: Order.Descending).WaitAsync(cancellationToken);
+        if (await MoveOwnerFromLegacyLayoutAsync(ownerId, legacy, cancellationToken))
+        {
+            ids = await Database.SortedSetRangeByRankAsync(OwnerConversations(ownerId), order: Order.Descending).WaitAsync(cancellationToken);
+        }
+
         // One round trip's worth of waiting: the reads are pipelined on the multiplexer.
         var summaries = await Task.WhenAll(ids.Select(id => ReadSummaryAsync(ownerId, id!))).WaitAsync(cancellationToken);
         return [.. summaries.OfType<ConversationSummary>().OrderByDescending(s => s.UpdatedAt)];
@@ -101,7 +108,10 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
     {
         ArgumentNullException.ThrowIfNull(ownerId);
         ArgumentNullException.ThrowIfNull(conversationId);
-        return await Database.HashGetAsync(Conversation(conversationId), Fields.Owner).WaitAsync(cancellationToken) == ownerId;
+        var owner = await Database.HashGetAsync(Conversation(conversationId), Fields.Owner).WaitAsync(cancellationToken);
+        return owner.IsNull && await MoveFromLegacyLayoutAsync(conversationId, cancellationToken)
+            ? await ExistsAsync(ownerId, conversationId, cancellationToken)
+            : owner == ownerId;
     }
 
     public async Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
@@ -116,7 +126,9 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         var meta = (await reading).ToStringDictionary();
         if (!IsOwnedBy(meta, ownerId))
         {
-            return null;
+            return meta.Count == 0 && await MoveFromLegacyLayoutAsync(conversationId, cancellationToken)
+                ? await GetAsync(ownerId, conversationId, cancellationToken)
+                : null;
         }
 
         var messages = ReadMessages(await listing);
@@ -135,7 +147,6 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         var result = await Database.ScriptEvaluateAsync(AppendTurnScript, new AppendTurn(
             Conversation(conversationId),
             Messages(conversationId),
-            OwnerConversations(ownerId),
             ownerId,
             userMessage.Id,
             assistantMessage.Id,
@@ -143,11 +154,18 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
             Serialize(assistantMessage with { ParentId = userMessage.Id }),
             options.Value.MaxMessages,
             Format(now),
-            (long)ttl.TotalMilliseconds,
-            now.ToUnixTimeMilliseconds(),
-            (now - ttl).ToUnixTimeMilliseconds(),
-            conversationId)).WaitAsync(cancellationToken);
-        return (long)result != 0;
+            (long)ttl.TotalMilliseconds)).WaitAsync(cancellationToken);
+        if ((long)result == 0)
+        {
+            // Not the owner's, or not under today's keys yet.
+            return await MoveFromLegacyLayoutAsync(conversationId, cancellationToken)
+                && await AppendTurnAsync(ownerId, conversationId, userMessage, assistantMessage, cancellationToken);
+        }
+
+        // Then the index (its own slot): a crash in between leaves the listing's order stale until the next write.
+        // A retry (2) moves it too, since the first attempt may have stopped there.
+        await UpdateIndexAsync(ownerId, conversationId, now, ttl).WaitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<bool> SetActiveLeafAsync(string ownerId, string conversationId, string leafId, CancellationToken cancellationToken)
@@ -157,7 +175,8 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         ArgumentNullException.ThrowIfNull(leafId);
         var result = await Database.ScriptEvaluateAsync(SetLeafScript, new SetLeaf(
             Conversation(conversationId), Messages(conversationId), ownerId, leafId, (long)options.Value.TimeToLive.TotalMilliseconds)).WaitAsync(cancellationToken);
-        return (long)result == 1;
+        return (long)result == 1
+            || (await MoveFromLegacyLayoutAsync(conversationId, cancellationToken) && await SetActiveLeafAsync(ownerId, conversationId, leafId, cancellationToken));
     }
 
     public async Task<bool> RenameAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken)
@@ -166,7 +185,8 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         ArgumentNullException.ThrowIfNull(conversationId);
         ArgumentNullException.ThrowIfNull(title);
         var result = await Database.ScriptEvaluateAsync(RenameScript, new Rename(Conversation(conversationId), ownerId, title)).WaitAsync(cancellationToken);
-        return (long)result == 1;
+        return (long)result == 1
+            || (await MoveFromLegacyLayoutAsync(conversationId, cancellationToken) && await RenameAsync(ownerId, conversationId, title, cancellationToken));
     }
 
     public async Task<bool> DeleteAsync(string ownerId, string conversationId, CancellationToken cancellationToken)
@@ -178,11 +198,10 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
             return false;
         }
 
-        // An append that runs after this finds no owner and reports not found; one that ran before is deleted with the rest.
-        var transaction = Database.CreateTransaction();
-        _ = transaction.KeyDeleteAsync([Conversation(conversationId), Messages(conversationId)]);
-        _ = transaction.SortedSetRemoveAsync(OwnerConversations(ownerId), conversationId);
-        await transaction.ExecuteAsync().WaitAsync(cancellationToken);
+        // An append that runs after this finds no owner and reports not found; one that ran before is deleted with the
+        // rest. The index entry goes after: a crash in between leaves an id the listing skips, since its hash is gone.
+        await Database.KeyDeleteAsync([Conversation(conversationId), Messages(conversationId)]).WaitAsync(cancellationToken);
+        await Database.SortedSetRemoveAsync(OwnerConversations(ownerId), conversationId).WaitAsync(cancellationToken);
         return true;
     }
 
@@ -199,12 +218,14 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
             : null;
     }
 
-    /// <summary>Moves the conversation to the top of the owner's index and forgets ids that have expired.</summary>
-    private static void UpdateIndex(ITransaction transaction, string ownerId, string conversationId, DateTimeOffset now, TimeSpan ttl)
+    /// <summary>Moves the conversation to the top of the owner's index and forgets ids that have expired, in one MULTI on the owner's slot.</summary>
+    private Task<bool> UpdateIndexAsync(string ownerId, string conversationId, DateTimeOffset now, TimeSpan ttl)
     {
+        var transaction = Database.CreateTransaction();
         _ = transaction.SortedSetAddAsync(OwnerConversations(ownerId), conversationId, now.ToUnixTimeMilliseconds());
         _ = transaction.SortedSetRemoveRangeByScoreAsync(OwnerConversations(ownerId), double.NegativeInfinity, (now - ttl).ToUnixTimeMilliseconds(), Exclude.Stop);
         _ = transaction.KeyExpireAsync(OwnerConversations(ownerId), ttl);
+        return transaction.ExecuteAsync();
     }
 
     /// <summary>
@@ -249,7 +270,6 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
     private sealed record AppendTurn(
         RedisKey Conversation,
         RedisKey Messages,
-        RedisKey Index,
         string Owner,
         string UserId,
         string ReplyId,
@@ -257,10 +277,7 @@ public sealed class RedisConversationStore(IConnectionMultiplexer redis, IOption
         byte[] Reply,
         int MaxMessages,
         string UpdatedAt,
-        long Ttl,
-        long Score,
-        long OldestScore,
-        string Id);
+        long Ttl);
 
     private sealed record SetLeaf(RedisKey Conversation, RedisKey Messages, string Owner, string Leaf, long Ttl);
 

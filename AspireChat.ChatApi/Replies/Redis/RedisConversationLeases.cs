@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -13,6 +14,7 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// </summary>
 internal sealed class RedisConversationLeases(
     IConnectionMultiplexer multiplexer,
+    IConversationStore store,
     RedisReplyFinalizer finalizer,
     IOptions<ReplyOptions> options,
     IOptions<ReplyTelemetryOptions> telemetry,
@@ -30,7 +32,7 @@ internal sealed class RedisConversationLeases(
         ArgumentNullException.ThrowIfNull(request);
         var settings = _options;
         var leaseKey = RedisKeys.ConversationLease(request.ConversationId);
-        var taken = (RedisResult[])(await _redis.ScriptEvaluateAsync(RedisReplyScripts.TakeLease, new TakeLeaseParameters(
+        var parameters = new TakeLeaseParameters(
             RedisKeys.Conversation(request.ConversationId),
             leaseKey,
             RedisKeys.LatestReply(request.ConversationId),
@@ -38,7 +40,14 @@ internal sealed class RedisConversationLeases(
             request.MessageId,
             request.IsNewConversation ? "1" : "0",
             (long)settings.Lease.TotalMilliseconds,
-            (long)(settings.Retention + TimeSpan.FromDays(1)).TotalMilliseconds)).WaitAsync(cancellationToken))!;
+            (long)(settings.Retention + TimeSpan.FromDays(1)).TotalMilliseconds);
+        var taken = (RedisResult[])(await _redis.ScriptEvaluateAsync(RedisReplyScripts.TakeLease, parameters).WaitAsync(cancellationToken))!;
+        // Not under today's keys: the store moves a conversation of the old layout when it looks for it.
+        if ((string?)taken[0] == "not_found" && await store.ExistsAsync(request.OwnerId, request.ConversationId, cancellationToken))
+        {
+            taken = (RedisResult[])(await _redis.ScriptEvaluateAsync(RedisReplyScripts.TakeLease, parameters).WaitAsync(cancellationToken))!;
+        }
+
         switch ((string?)taken[0])
         {
             case "busy":
@@ -52,7 +61,7 @@ internal sealed class RedisConversationLeases(
             // The conversation's previous reply: if its producer died, it is ended and saved before this turn reads history.
             if ((string?)taken[1] is { Length: > 0 } previous && previous != request.MessageId)
             {
-                await finalizer.FinalizeIfUnfinishedAsync(previous, cancellationToken);
+                await finalizer.FinalizeIfUnfinishedAsync(request.ConversationId, previous, cancellationToken);
             }
         }
         catch

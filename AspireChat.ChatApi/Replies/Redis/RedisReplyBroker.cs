@@ -10,13 +10,14 @@ namespace AspireChat.ChatApi.Replies.Redis;
 
 /// <summary>
 /// The broker of replicas: each reply is a Redis stream written by its producer's <see cref="RedisReplyPublisher"/>,
-/// live frames go over the conversation's pub/sub channel to every <see cref="RedisReplyWatcher"/>, and stop requests
+/// live frames go over the conversation's pub/sub channel (sharded or classic: <see cref="RedisConversationChannels"/>) to every <see cref="RedisReplyWatcher"/>, and stop requests
 /// go to every instance over one control channel. Any instance can serve any client: no session affinity.
 /// </summary>
 internal sealed class RedisReplyBroker(
     IConnectionMultiplexer multiplexer,
     IConversationStore store,
     RedisReplyFinalizer finalizer,
+    RedisConversationChannels channels,
     IOptions<ReplyOptions> options,
     IOptions<ReplyTelemetryOptions> telemetry,
     TimeProvider timeProvider,
@@ -35,7 +36,7 @@ internal sealed class RedisReplyBroker(
         RedisReplyPublisher? publisher = null;
         Task Publish()
         {
-            publisher = new RedisReplyPublisher(_redis, options.Value, logger, timeProvider, turn, userMessage);
+            publisher = new RedisReplyPublisher(_redis, channels, options.Value, logger, timeProvider, turn, userMessage);
             turn.Reply.Attach(publisher);
             return publisher.Completion;
         }
@@ -68,9 +69,9 @@ internal sealed class RedisReplyBroker(
             // Who the reply belongs to is in its first entry; its last entry says how far it got. Its producer
             // delivers to its own clients before it stores, so a client may hold more than the stream yet: that
             // is fine while the producer is alive.
-            var stream = RedisKeys.ReplyStream(messageId);
+            var stream = RedisKeys.ReplyStream(request.ConversationId, messageId);
             var first = await _redis.StreamRangeAsync(stream, count: 1).WaitAsync(cancellationToken);
-            var live = await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(messageId)).WaitAsync(cancellationToken);
+            var live = await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(request.ConversationId, messageId)).WaitAsync(cancellationToken);
             if (first.Length == 0)
             {
                 if (!live || await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
@@ -92,7 +93,7 @@ internal sealed class RedisReplyBroker(
             return (null, notFound);
         }
 
-        var watcher = new RedisReplyWatcher(finalizer, multiplexer, request, observer, options.Value.Lease, timeProvider);
+        var watcher = new RedisReplyWatcher(finalizer, multiplexer, channels, request, observer, options.Value.Lease, timeProvider);
         try
         {
             await watcher.StartAsync(cancellationToken);
@@ -107,11 +108,11 @@ internal sealed class RedisReplyBroker(
 
     public async Task<bool> FinalizeAbandonedReplyAsync(string conversationId, CancellationToken cancellationToken) =>
         (string?)await _redis.StringGetAsync(RedisKeys.LatestReply(conversationId)).WaitAsync(cancellationToken) is { } latest
-        && await finalizer.FinalizeIfUnfinishedAsync(latest, cancellationToken) == FinalizeOutcome.EndedNow;
+        && await finalizer.FinalizeIfUnfinishedAsync(conversationId, latest, cancellationToken) == FinalizeOutcome.EndedNow;
 
     // Frame 0 of no reply, delivered live to the conversation's watchers (who are the owner's).
     public Task PublishToWatchersAsync(string conversationId, ServerFrame frame, string? originId, CancellationToken cancellationToken) =>
-        _redis.PublishAsync(RedisChannel.Literal(RedisKeys.ConversationChannel(conversationId)), RedisReplyFormat.Envelope(frame, originId)).WaitAsync(cancellationToken);
+        _redis.PublishAsync(channels.Of(conversationId), RedisReplyFormat.Envelope(frame, originId)).WaitAsync(cancellationToken);
 
     public Task RequestStopAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
         _redis.PublishAsync(s_stopChannel, $"{ownerId}\n{conversationId}").WaitAsync(cancellationToken);

@@ -29,35 +29,36 @@ internal enum FinalizeOutcome
 internal sealed class RedisReplyFinalizer(
     IConnectionMultiplexer multiplexer,
     IConversationStore store,
+    RedisConversationChannels channels,
     IOptions<ReplyOptions> options,
     TimeProvider timeProvider,
     ILogger<RedisReplyFinalizer> logger)
 {
     private readonly IDatabase _redis = multiplexer.GetDatabase();
 
-    public async Task<FinalizeOutcome> FinalizeIfUnfinishedAsync(string messageId, CancellationToken cancellationToken)
+    public async Task<FinalizeOutcome> FinalizeIfUnfinishedAsync(string conversationId, string messageId, CancellationToken cancellationToken)
     {
-        var stream = RedisKeys.ReplyStream(messageId);
+        var stream = RedisKeys.ReplyStream(conversationId, messageId);
         // Cheap checks first: this runs for every new message in a conversation.
         if (await RedisReplyFormat.LastAsync(_redis, stream).WaitAsync(cancellationToken) is not { } last)
         {
             return FinalizeOutcome.NotInRedis;
         }
 
-        if (last.Frame is EndFrame || await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(messageId)).WaitAsync(cancellationToken))
+        if (last.Frame is EndFrame || await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(conversationId, messageId)).WaitAsync(cancellationToken))
         {
             return FinalizeOutcome.LeftAlone;
         }
 
         var frames = (await _redis.StreamRangeAsync(stream).WaitAsync(cancellationToken)).Select(RedisReplyFormat.Parse).ToList();
-        if (frames.Count == 0 || frames[0] is not { Frame: StartFrame start, OwnerId: { } ownerId, UserMessage: { } userMessage })
+        if (frames.Count == 0 || frames[0] is not { Frame: StartFrame start, OwnerId: { } ownerId, UserMessage: { } userMessage } || start.ConversationId != conversationId)
         {
             return FinalizeOutcome.NotInRedis;
         }
 
         var settings = options.Value;
         if (frames[^1].Frame is EndFrame
-            || !await _redis.StringSetAsync(RedisKeys.ReplyFinalizer(messageId), "1", settings.Lease * 2, When.NotExists).WaitAsync(cancellationToken))
+            || !await _redis.StringSetAsync(RedisKeys.ReplyFinalizer(conversationId, messageId), "1", settings.Lease * 2, When.NotExists).WaitAsync(cancellationToken))
         {
             return FinalizeOutcome.LeftAlone;
         }
@@ -82,10 +83,11 @@ internal sealed class RedisReplyFinalizer(
         tail.Add((new EndFrame(start.ConversationId, messageId, start.ReplyTo, FinishReasons.Interrupted, null), seq));
         var batch = RedisReplyBatch.Of(tail, from: 0);
         await _redis.ScriptEvaluateAsync(RedisReplyScripts.Store, new StoreParameters(
-            RedisKeys.ReplyStream(messageId),
+            stream,
             RedisKeys.ConversationLease(start.ConversationId),
-            RedisKeys.ReplyProducer(messageId),
+            RedisKeys.ReplyProducer(conversationId, messageId),
             RedisKeys.ConversationChannel(start.ConversationId),
+            channels.PublishCommand,
             messageId,
             RedisReplyFormat.NoOrigin,
             frames[^1].FrameNumber + 1,

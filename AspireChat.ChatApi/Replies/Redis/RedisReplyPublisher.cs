@@ -10,7 +10,7 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// <summary>
 /// The producer's side of a reply in Redis. Observes the <see cref="LiveReply"/> like any client, so it never slows
 /// the model: frames are queued, then written in order, a batch at a time (every frame queued since the last write),
-/// by <see cref="RedisReplyScripts.Store"/>: an XADD per frame to the reply's stream, then one PUBLISH of the batch
+/// by <see cref="RedisReplyScripts.Store"/>: an XADD per frame to the reply's stream, then one PUBLISH (or SPUBLISH) of the batch
 /// to the conversation's channel. Holds the reply's producer lease (set with the first batch, renewed every third of
 /// <see cref="ReplyOptions.Lease"/>, deleted once the end is stored), so nobody takes the reply for dead while it
 /// catches up. While Redis is unreachable it keeps the frames and retries; when Redis is back it writes whatever the
@@ -19,6 +19,7 @@ namespace AspireChat.ChatApi.Replies.Redis;
 internal sealed class RedisReplyPublisher : IReplyObserver
 {
     private readonly IDatabase _redis;
+    private readonly RedisConversationChannels _channels;
     private readonly ReplyOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -35,9 +36,10 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     private readonly List<(ServerFrame Frame, long Seq)> _frames = [];
     private byte[]? _echo;
 
-    public RedisReplyPublisher(IDatabase redis, ReplyOptions options, ILogger logger, TimeProvider timeProvider, ChatTurn turn, ConversationMessage userMessage)
+    public RedisReplyPublisher(IDatabase redis, RedisConversationChannels channels, ReplyOptions options, ILogger logger, TimeProvider timeProvider, ChatTurn turn, ConversationMessage userMessage)
     {
         _redis = redis;
+        _channels = channels;
         _options = options;
         _logger = logger;
         _timeProvider = timeProvider;
@@ -46,9 +48,9 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         _origin = turn.OriginId ?? RedisReplyFormat.NoOrigin;
         _userJson = RedisReplyFormat.UserJson(userMessage);
         _echo = RedisReplyFormat.Json(new UserFrame(turn.ConversationId, userMessage.Id, _messageId, userMessage.Content) { ParentId = userMessage.ParentId });
-        _stream = RedisKeys.ReplyStream(_messageId);
+        _stream = RedisKeys.ReplyStream(turn.ConversationId, _messageId);
         _lease = RedisKeys.ConversationLease(turn.ConversationId);
-        _producer = RedisKeys.ReplyProducer(_messageId);
+        _producer = RedisKeys.ReplyProducer(turn.ConversationId, _messageId);
         _channel = RedisKeys.ConversationChannel(turn.ConversationId);
         // Sent before the reply starts, so that a client resuming it on another instance before its first frames are
         // stored finds its producer alive (and on this instance's connection, ahead of every command about the reply).
@@ -172,7 +174,7 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     private StoreParameters Batch(int stored)
     {
         var batch = RedisReplyBatch.Of(_frames, stored);
-        var parameters = new StoreParameters(_stream, _lease, _producer, _channel, _messageId, _origin, stored + 1, batch.Frames, batch.Seqs, _options.MaxStreamLength, Echo: _echo ?? default(ReadOnlyMemory<byte>));
+        var parameters = new StoreParameters(_stream, _lease, _producer, _channel, _channels.PublishCommand, _messageId, _origin, stored + 1, batch.Frames, batch.Seqs, _options.MaxStreamLength, Echo: _echo ?? default(ReadOnlyMemory<byte>));
         return stored > 0 ? parameters : parameters with
         {
             StreamMs = (long)(_options.Retention + TimeSpan.FromDays(1)).TotalMilliseconds,

@@ -45,7 +45,8 @@ internal static class RedisReplyScripts
     /// none), numbered from <c>@FirstFrame</c>; <c>@Seqs</c> their seqs. The batch that starts the stream also gives
     /// its first entry the owner, the user message and the origin, sets the stream's time to live and the producer's
     /// lease, and publishes <c>@Echo</c> (the user frame) ahead of the frames. A finalizer releases the dead reply's
-    /// conversation lease (<c>@Release</c>).
+    /// conversation lease (<c>@Release</c>). <c>@Publish</c> is <c>SPUBLISH</c> when the channels are sharded: the
+    /// channel carries the conversation's hash tag, so it is on this script's slot.
     /// </summary>
     public static readonly LuaScript Store = LuaScript.Prepare("""
         local first = tonumber(@FirstFrame)
@@ -67,7 +68,7 @@ internal static class RedisReplyScripts
         if @StreamMs ~= '0' then redis.call('PEXPIRE', @Stream, @StreamMs) end
         if @ProducerMs ~= '0' then redis.call('SET', @Producer, '1', 'PX', @ProducerMs) end
         if @Release ~= '' and redis.call('GET', @Lease) == @Release then redis.call('DEL', @Lease) end
-        redis.call('PUBLISH', @Channel, table.concat(message, '\n'))
+        redis.call(@Publish, @Channel, table.concat(message, '\n'))
         return i
         """);
 
@@ -91,6 +92,7 @@ internal sealed record StoreParameters(
     RedisKey Lease,
     RedisKey Producer,
     string Channel,
+    string Publish,
     string MessageId,
     string Origin,
     long FirstFrame,

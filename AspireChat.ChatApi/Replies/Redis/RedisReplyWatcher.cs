@@ -16,7 +16,7 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// finalized as <c>interrupted</c>. Redis going away during the catch-up does not end the watch: the
 /// catch-up is finished once Redis answers.
 /// </summary>
-internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnectionMultiplexer multiplexer, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
+internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnectionMultiplexer multiplexer, RedisConversationChannels channels, WatchRequest request, IReplyObserver observer, TimeSpan lease, TimeProvider timeProvider)
     : IAsyncDisposable
 {
     private readonly IDatabase _redis = multiplexer.GetDatabase();
@@ -32,7 +32,7 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // A queue of its own: messages in the order Redis sent them, handled one at a time.
-        _subscription = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.ConversationChannel(request.ConversationId))).WaitAsync(cancellationToken);
+        _subscription = await multiplexer.GetSubscriber().SubscribeAsync(channels.Of(request.ConversationId)).WaitAsync(cancellationToken);
         _subscription.OnMessage(OnPublished);
         var caughtUp = false;
         try
@@ -87,8 +87,9 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
             await CatchUpAsync(messageId, request.LastSeq, cancellationToken);
         }
 
+        // The reply resumed is not "another" even when its stream was still empty: its client has its user message.
         if ((string?)await _redis.StringGetAsync(RedisKeys.ConversationLease(request.ConversationId)).WaitAsync(cancellationToken) is { } activeId
-            && !_replies.ContainsKey(activeId))
+            && activeId != request.MessageId && !_replies.ContainsKey(activeId))
         {
             await CatchUpAsync(activeId, 0, cancellationToken, withUserMessage: true);
         }
@@ -159,8 +160,9 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
 
         if (envelope.FrameNumber == 0)
         {
-            // A user message or a branch switch from another connection (tabs).
-            return observer.TryDeliver(envelope.Frame);
+            // A user message or a branch switch from another connection (tabs); not the user message of the reply this
+            // client resumes, which it has (on a cluster the resume can come before the reply's first frames are stored).
+            return envelope.MessageId == request.MessageId || observer.TryDeliver(envelope.Frame);
         }
 
         var progress = _replies.GetValueOrDefault(envelope.MessageId);
@@ -188,7 +190,7 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
         var progress = _replies.GetValueOrDefault(messageId);
         // XRANGE key (0-n +: what follows the last frame delivered.
         RedisValue? start = progress is null ? default(RedisValue?) : "(" + RedisKeys.EntryId(progress.FrameNumber);
-        var entries = await _redis.StreamRangeAsync(RedisKeys.ReplyStream(messageId), start).WaitAsync(cancellationToken);
+        var entries = await _redis.StreamRangeAsync(RedisKeys.ReplyStream(request.ConversationId, messageId), start).WaitAsync(cancellationToken);
         foreach (var entry in entries.Select(RedisReplyFormat.Parse))
         {
             if (entry.Origin is { } origin && origin == request.OriginId)
@@ -254,7 +256,7 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
                     continue;
                 }
 
-                if (await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(messageId)).WaitAsync(cancellationToken))
+                if (await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(request.ConversationId, messageId)).WaitAsync(cancellationToken))
                 {
                     progress.LastHeard = timeProvider.GetUtcNow();
                     continue;
@@ -267,7 +269,7 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
                     continue;
                 }
 
-                if (await finalizer.FinalizeIfUnfinishedAsync(messageId, cancellationToken) == FinalizeOutcome.NotInRedis)
+                if (await finalizer.FinalizeIfUnfinishedAsync(request.ConversationId, messageId, cancellationToken) == FinalizeOutcome.NotInRedis)
                 {
                     // Nothing left in Redis (a restart without persistence): end it here so nobody waits forever.
                     Deliver(messageId, long.MaxValue, new EndFrame(request.ConversationId, messageId, null, FinishReasons.Interrupted, null));

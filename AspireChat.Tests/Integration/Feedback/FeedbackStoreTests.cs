@@ -1,6 +1,7 @@
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Feedback;
+using AspireChat.ChatApi.Redis;
 using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Integration.Redis;
 using StackExchange.Redis;
@@ -120,7 +121,7 @@ public sealed class RedisFeedbackStoreTests(SharedRedis redis) : FeedbackStoreTe
     public async Task TheStoredElementChangesOnlyByItsRating()
     {
         var (id, _, reply) = await TurnAsync("Unchanged, byte for byte: \u00e9\u00e8 \ud83d\ude00 \\ \" </script>");
-        var key = $"aspirechat:conversation:{id}:messages";
+        var key = RedisKeys.Messages(id);
         var before = (byte[])(await _client.GetDatabase().ListGetByIndexAsync(key, 1))!;
 
         await Feedback.SetAsync(Owner, id, reply.Id, new MessageFeedback(FeedbackRatings.Down, "why", DateTimeOffset.UtcNow), Token);
@@ -136,7 +137,7 @@ public sealed class RedisFeedbackStoreTests(SharedRedis redis) : FeedbackStoreTe
     public async Task AReplyWrittenBeforeTreesIsRatedToo()
     {
         var created = await Conversations.CreateAsync(Owner, "Old", Token);
-        var key = $"aspirechat:conversation:{created.Id}:messages";
+        var key = RedisKeys.Messages(created.Id);
         // The layout of a release before trees and trace ids: no parentId, no telemetry fields.
         await _client.GetDatabase().ListRightPushAsync(key, [
             """{"id":"old-user","role":"user","content":"Hi","createdAt":"2025-01-01T00:00:00+00:00"}""",

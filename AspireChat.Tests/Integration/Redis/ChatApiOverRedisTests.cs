@@ -8,7 +8,6 @@ namespace AspireChat.Tests.Integration.Redis;
 /// ChatApi as a real process with ConnectionStrings__cache, against a real redis-server it loses and gets back. The
 /// faults are a single node's; on a cluster a node's death is a failover, tested on its own.
 /// </summary>
-[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class ChatApiOverRedisTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

@@ -89,7 +89,7 @@ public sealed class RedisConversationLeasesTests(SharedRedis redis) : IClassFixt
     private RedisConversationLeases Leases(TimeSpan? lease = null)
     {
         var options = Options.Create(new ReplyOptions { Lease = lease ?? new ReplyOptions().Lease });
-        var finalizer = new RedisReplyFinalizer(_redis, Store(), options, TimeProvider.System, NullLogger<RedisReplyFinalizer>.Instance);
-        return new RedisConversationLeases(_redis, finalizer, options, Options.Create(new ReplyTelemetryOptions()), TimeProvider.System, NullLogger<RedisConversationLeases>.Instance);
+        var finalizer = new RedisReplyFinalizer(_redis, Store(), new RedisConversationChannels(_redis, options), options, TimeProvider.System, NullLogger<RedisReplyFinalizer>.Instance);
+        return new RedisConversationLeases(_redis, Store(), finalizer, options, Options.Create(new ReplyTelemetryOptions()), TimeProvider.System, NullLogger<RedisConversationLeases>.Instance);
     }
 }

@@ -1,12 +1,12 @@
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Conversations.Redis;
+using AspireChat.ChatApi.Redis;
 using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
 
-[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
     private readonly string _owner = ConversationIds.New();
@@ -114,7 +114,7 @@ public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixtu
         var (user, reply) = Turn("hi");
         await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token);
 
-        foreach (var key in new[] { $"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages", $"aspirechat:owner:{_owner}:conversations" })
+        foreach (var key in new[] { RedisKeys.Conversation(conversation.Id), RedisKeys.Messages(conversation.Id), RedisKeys.OwnerConversations(_owner) })
         {
             var ttl = await _client!.GetDatabase().KeyTimeToLiveAsync(key);
             Assert.InRange(ttl!.Value.TotalMilliseconds, 9 * 60_000, 10 * 60_000);
@@ -190,7 +190,7 @@ public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixtu
         Assert.Empty(await store.ListAsync(_owner, Token));
         Assert.False(await store.DeleteAsync(_owner, conversation.Id, Token));
         Assert.False(await store.AppendTurnAsync(_owner, conversation.Id, Turn("late").User, Turn("late").Reply, Token));
-        Assert.False(await _client!.GetDatabase().KeyExistsAsync($"aspirechat:conversation:{conversation.Id}:messages"));
+        Assert.False(await _client!.GetDatabase().KeyExistsAsync(RedisKeys.Messages(conversation.Id)));
     }
 
     [Theory, RedisTopologies]
@@ -207,7 +207,7 @@ public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixtu
 
         Assert.True(deleted);
         Assert.Null(await store.GetAsync(_owner, conversation.Id, Token));
-        var left = await _client!.GetDatabase().KeyExistsAsync([$"aspirechat:conversation:{conversation.Id}", $"aspirechat:conversation:{conversation.Id}:messages"]);
+        var left = await _client!.GetDatabase().KeyExistsAsync([RedisKeys.Conversation(conversation.Id), RedisKeys.Messages(conversation.Id)]);
         Assert.True(left == 0, $"{left} of the conversation's keys outlived its delete.");
         Assert.Empty(await store.ListAsync(_owner, Token));
     }

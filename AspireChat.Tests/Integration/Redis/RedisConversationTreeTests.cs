@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Conversations.Redis;
+using AspireChat.ChatApi.Redis;
 using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -9,7 +10,6 @@ using StackExchange.Redis;
 namespace AspireChat.Tests.Integration.Redis;
 
 /// <summary>The tree in Redis: parents, the active leaf, conversations written before trees, concurrent branches, rename, export.</summary>
-[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class RedisConversationTreeTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
     private readonly string _owner = ConversationIds.New();
@@ -42,9 +42,9 @@ public sealed class RedisConversationTreeTests(SharedRedis redis) : IClassFixtur
             """{"id":"u2","role":"user","content":"And then?","createdAt":"2026-01-01T10:01:00+00:00"}""",
             """{"id":"a2","role":"assistant","content":"Then this.","createdAt":"2026-01-01T10:01:01+00:00","finishReason":"stop"}""",
         ];
-        await db.HashSetAsync($"aspirechat:conversation:{id}", [new("owner", _owner), new("title", "Old"), new("createdAt", "2026-01-01T10:00:00.0000000+00:00"), new("updatedAt", "2026-01-01T10:01:01.0000000+00:00"), new("lastTurn", "u2 a2")]);
-        await db.ListRightPushAsync($"aspirechat:conversation:{id}:messages", [.. old.Select(j => (RedisValue)j)]);
-        await db.SortedSetAddAsync($"aspirechat:owner:{_owner}:conversations", id, 1);
+        await db.HashSetAsync(RedisKeys.Conversation(id), [new("owner", _owner), new("title", "Old"), new("createdAt", "2026-01-01T10:00:00.0000000+00:00"), new("updatedAt", "2026-01-01T10:01:01.0000000+00:00"), new("lastTurn", "u2 a2")]);
+        await db.ListRightPushAsync(RedisKeys.Messages(id), [.. old.Select(j => (RedisValue)j)]);
+        await db.SortedSetAddAsync(RedisKeys.OwnerConversations(_owner), id, 1);
         var store = Store();
 
         var read = (await store.GetAsync(_owner, id, Token))!;
@@ -64,7 +64,7 @@ public sealed class RedisConversationTreeTests(SharedRedis redis) : IClassFixtur
         Assert.Equal(["a1", "a1b"], tree.Children("u1").Select(m => m.Id));
         Assert.Equal(["u1", "a1", "u2", "a2"], tree.PathTo("a2").Select(m => m.Id));
         // Nothing was migrated: the old elements are as they were written.
-        Assert.Equal(old, (await db.ListRangeAsync($"aspirechat:conversation:{id}:messages", 0, 3)).Select(v => (string)v!));
+        Assert.Equal(old, (await db.ListRangeAsync(RedisKeys.Messages(id), 0, 3)).Select(v => (string)v!));
     }
 
     [Theory, RedisTopologies]

@@ -30,11 +30,11 @@ public sealed class RedisReplyScriptsTests(SharedRedis redisServers) : IClassFix
 
         var batch = RedisReplyBatch.Of([.. first.Zip([0L, 1L, 2L])], from: 0);
         await redis.GetDatabase().ScriptEvaluateAsync(RedisReplyScripts.Store, new StoreParameters(
-            stream, lease, producer, channel, "m", "tab-1", 1, batch.Frames, batch.Seqs, 1000,
+            stream, lease, producer, channel, "PUBLISH", "m", "tab-1", 1, batch.Frames, batch.Seqs, 1000,
             StreamMs: 60_000, ProducerMs: 6_000, Owner: "owner", User: RedisReplyFormat.UserJson(user), Echo: RedisReplyFormat.Json(echo)));
         var end = new EndFrame("c", "m", "u", FinishReasons.Stop, null);
         var second = RedisReplyBatch.Of([(end, 2L)], from: 0);
-        await redis.GetDatabase().ScriptEvaluateAsync(RedisReplyScripts.Store, new StoreParameters(stream, lease, producer, channel, "m", "tab-1", 4, second.Frames, second.Seqs, 1000));
+        await redis.GetDatabase().ScriptEvaluateAsync(RedisReplyScripts.Store, new StoreParameters(stream, lease, producer, channel, "PUBLISH", "m", "tab-1", 4, second.Frames, second.Seqs, 1000));
 
         var messages = new[] { await published.Reader.ReadAsync(Token), await published.Reader.ReadAsync(Token) };
         var envelopes = messages.SelectMany(m => RedisReplyFormat.ParseEnvelopes(m)).ToList();
@@ -63,7 +63,7 @@ public sealed class RedisReplyScriptsTests(SharedRedis redisServers) : IClassFix
         foreach (var key in new[] { lease, otherLease })
         {
             await database.ScriptEvaluateAsync(RedisReplyScripts.Store, new StoreParameters(
-                TestRedis.Key("stream"), key, TestRedis.Key("producer"), TestRedis.Key("channel"), "dead", RedisReplyFormat.NoOrigin, 1, end.Frames, end.Seqs, 1000, Release: "dead"));
+                TestRedis.Key("stream"), key, TestRedis.Key("producer"), TestRedis.Key("channel"), "PUBLISH", "dead", RedisReplyFormat.NoOrigin, 1, end.Frames, end.Seqs, 1000, Release: "dead"));
         }
 
         Assert.False(await database.KeyExistsAsync(lease));

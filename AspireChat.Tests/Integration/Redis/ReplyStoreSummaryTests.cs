@@ -30,7 +30,8 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         await using var redis = TestRedis.Connect(server.ConnectionString);
         await using var chat = new ChatHarness(redis: redis);
         var (reply, observer) = chat.Send("Hello");
-        var stream = RedisKeys.ReplyStream(reply.MessageId);
+        await TestRedis.WaitUntilAsync(() => reply.ConversationId is not null, "The reply should start.");
+        var stream = RedisKeys.ReplyStream(reply.ConversationId!, reply.MessageId);
         await StoredAsync(redis, stream, 1);
         var replySpan = SpanOf(reply);
 
@@ -63,7 +64,8 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         await using var redis = TestRedis.Connect(server.ConnectionString, timeoutMilliseconds: 1000);
         await using var chat = new ChatHarness(redis: redis);
         var (reply, observer) = chat.Send("Hello");
-        var stream = RedisKeys.ReplyStream(reply.MessageId);
+        await TestRedis.WaitUntilAsync(() => reply.ConversationId is not null, "The reply should start.");
+        var stream = RedisKeys.ReplyStream(reply.ConversationId!, reply.MessageId);
         chat.Model.Say("Before");
         await StoredAsync(redis, stream, 2);
         var replySpan = SpanOf(reply);

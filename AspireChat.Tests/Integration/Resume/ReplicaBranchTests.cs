@@ -4,7 +4,6 @@ using AspireChat.Tests.Fixtures;
 namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>Regenerate, edit and switch across replicas: live in every tab, safe when a replica dies.</summary>
-[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class ReplicaBranchTests(ReplicasFixture fixture) : IClassFixture<ReplicasFixture>
 {
     [Theory, RedisTopologies]

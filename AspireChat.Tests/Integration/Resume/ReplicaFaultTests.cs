@@ -6,7 +6,6 @@ using AspireChat.Tests.Fixtures;
 namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>What goes wrong between replicas: a producer dies, Redis restarts, a client stops reading.</summary>
-[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class ReplicaFaultTests(ReplicasFixture fixture) : IClassFixture<ReplicasFixture>
 {
     [Theory, RedisTopologies]

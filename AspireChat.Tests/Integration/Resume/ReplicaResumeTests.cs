@@ -6,7 +6,6 @@ using AspireChat.Tests.Fixtures;
 namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>Resume, tabs and stop across two ChatApi processes on one redis-server.</summary>
-[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class ReplicaResumeTests(ReplicasFixture fixture) : IClassFixture<ReplicasFixture>
 {
     [Theory, RedisTopologies]

@@ -16,19 +16,23 @@ namespace AspireChat.Tests.Integration.Resume;
 /// Resume against the reply broker in process: the in-memory broker, and the Redis broker on a real
 /// redis-server and on a Redis Cluster. The same behaviour is asserted of all.
 /// </summary>
-[ClusterPending(RedisTopologies.CrossSlot)]
 public sealed class ResumeTests(SharedRedis redisServers) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
     private readonly List<ConnectionMultiplexer> _clients = [];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    /// <summary>"memory", "redis" (one node) and "redis-cluster".</summary>
+    /// <summary>
+    /// "memory", "redis" (one node) and "redis-cluster", their channels sharded (Replies:PubSub's Auto, on this Redis 7);
+    /// and both Redis ones with classic pub/sub, as on a Redis before 7.
+    /// </summary>
     public static IEnumerable<ITheoryDataRow> Brokers =>
     [
         new TheoryDataRow("memory"),
-        RedisTopologies.Row(typeof(ResumeTests), RedisTopology.SingleNode, "redis"),
-        RedisTopologies.Row(typeof(ResumeTests), RedisTopology.Cluster, "redis-cluster"),
+        RedisTopologies.Row(RedisTopology.SingleNode, "redis"),
+        RedisTopologies.Row(RedisTopology.Cluster, "redis-cluster"),
+        RedisTopologies.Row(RedisTopology.SingleNode, "redis-classic"),
+        RedisTopologies.Row(RedisTopology.Cluster, "redis-cluster-classic"),
     ];
 
     [Theory]
@@ -227,7 +231,7 @@ public sealed class ResumeTests(SharedRedis redisServers) : IClassFixture<Shared
         await asker.NextAsync<StartFrame>();
         await asker.NextAsync<ChunkFrame>();
         await asker.NextAsync<ChunkFrame>();
-        var stream = RedisKeys.ReplyStream(reply.MessageId);
+        var stream = RedisKeys.ReplyStream(reply.ConversationId!, reply.MessageId);
         await WaitUntilAsync(async () => await redis.StreamLengthAsync(stream) >= 3);
 
         // Only the batch that creates the stream sets its time to live; the later ones keep it.
@@ -237,7 +241,7 @@ public sealed class ResumeTests(SharedRedis redisServers) : IClassFixture<Shared
         var whileStreaming = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
         chat.Model.End();
         await asker.UntilEndAsync();
-        await WaitUntilAsync(async () => !await redis.KeyExistsAsync(RedisKeys.ReplyProducer(reply.MessageId)));
+        await WaitUntilAsync(async () => !await redis.KeyExistsAsync(RedisKeys.ReplyProducer(reply.ConversationId!, reply.MessageId)));
         var ended = (long)(await redis.KeyTimeToLiveAsync(stream))!.Value.TotalMilliseconds;
 
         Assert.True(whileStreaming > retention.TotalMilliseconds, $"While streaming the stream should expire after more than the retention, not in {whileStreaming} ms.");
@@ -304,15 +308,17 @@ public sealed class ResumeTests(SharedRedis redisServers) : IClassFixture<Shared
     {
         "memory" => Task.FromResult(new ChatHarness()),
         "redis" => HarnessAsync(RedisTopology.SingleNode),
-        _ => HarnessAsync(RedisTopology.Cluster),
+        "redis-cluster" => HarnessAsync(RedisTopology.Cluster),
+        "redis-classic" => HarnessAsync(RedisTopology.SingleNode, pubSub: ReplyPubSub.Classic),
+        _ => HarnessAsync(RedisTopology.Cluster, pubSub: ReplyPubSub.Classic),
     };
 
-    private async Task<ChatHarness> HarnessAsync(RedisTopology topology, Func<IConnectionMultiplexer, IConnectionMultiplexer>? brokersRedis = null)
+    private async Task<ChatHarness> HarnessAsync(RedisTopology topology, Func<IConnectionMultiplexer, IConnectionMultiplexer>? brokersRedis = null, ReplyPubSub pubSub = ReplyPubSub.Auto)
     {
         var redis = await ConnectAsync(topology);
         var store = new RedisConversationStore(redis, Options.Create(new ConversationOptions()), TimeProvider.System);
         var broker = brokersRedis?.Invoke(redis) ?? redis;
-        return new ChatHarness(store, redis: broker);
+        return new ChatHarness(store, redis: broker, replies: options => options.PubSub = pubSub);
     }
 
     private sealed class ClaimAtEndObserver(IConversationLeases leases) : IReplyObserver

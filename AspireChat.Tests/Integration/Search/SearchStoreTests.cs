@@ -1,5 +1,6 @@
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Conversations.Redis;
+using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Search;
 using AspireChat.Tests.Fixtures;
 using AspireChat.Tests.Integration.Redis;
@@ -222,7 +223,7 @@ public sealed class RedisSearchStoreTests(SharedRedis redis) : SearchStoreTests,
         var id = await ConversationAsync("Dodos", "dodo bird", "extinct");
 
         // What Redis does when the conversation's time to live runs out.
-        await _client.GetDatabase().KeyDeleteAsync([$"aspirechat:conversation:{id}", $"aspirechat:conversation:{id}:messages"]);
+        await _client.GetDatabase().KeyDeleteAsync([RedisKeys.Conversation(id), RedisKeys.Messages(id)]);
 
         Assert.Empty(await FindAsync("dodo"));
         Assert.False(await _client.GetDatabase().HashExistsAsync($"aspirechat:owner:{{{Owner}}}:search:conversations", $"c:{id}"));
