@@ -46,7 +46,7 @@ internal static class Program
               smoke                                           a few users for a few seconds; non-zero exit on any error
               run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s] [--repeat 1]
                      [--ttft 200ms --interval 20ms --tokens 50]
-              idle   --target chatapi|redis|proxy --connections 10000 [--settle 5s]
+              idle   --target chatapi|redis|proxy --connections 10000 [--settle 5s] [--cold true] [--pin true]
             """);
         return 2;
     }
