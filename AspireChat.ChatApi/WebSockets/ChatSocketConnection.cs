@@ -183,7 +183,8 @@ public sealed partial class ChatSocketConnection : IReplyObserver, IDisposable
 
                 if (message.TooLarge)
                 {
-                    Send(new ErrorFrame(ErrorCodes.FrameTooLarge, $"A frame may hold at most {_options.MaxFrameBytes} bytes."));
+                    var (id, conversationId) = ClientFramePrefix.ReadIds(message.Content);
+                    Send(new ErrorFrame(ErrorCodes.FrameTooLarge, $"A frame may hold at most {_options.MaxFrameBytes} bytes.") { ReplyTo = id, ConversationId = conversationId });
                     continue;
                 }
 

@@ -19,6 +19,9 @@ internal readonly struct ClientMessage : IDisposable
     /// <summary>The buffer a message is first read into: a typed chat message fits; it doubles, up to the limit, for a longer one.</summary>
     internal const int InitialBufferBytes = 4096;
 
+    /// <summary>What is kept of a message too large to read: enough for the ids a client writes first (<see cref="Protocol.ClientFramePrefix"/>).</summary>
+    internal const int KeptPrefixBytes = 512;
+
     private readonly byte[]? _buffer;
     private readonly int _length;
 
@@ -32,10 +35,10 @@ internal readonly struct ClientMessage : IDisposable
 
     public WebSocketMessageType Type { get; }
 
-    /// <summary>Longer than the limit: it was read to its end and dropped, and <see cref="Content"/> is empty.</summary>
+    /// <summary>Longer than the limit: it was read to its end and dropped, and <see cref="Content"/> holds its first <see cref="KeptPrefixBytes"/> at most.</summary>
     public bool TooLarge { get; }
 
-    /// <summary>The message's bytes; empty for a close, a binary message (dropped unread) or one too large.</summary>
+    /// <summary>The message's bytes; empty for a close and a binary message (dropped unread); for one too large, its first bytes only.</summary>
     public ReadOnlySpan<byte> Content => _buffer.AsSpan(0, _length);
 
     /// <summary>
@@ -52,6 +55,8 @@ internal readonly struct ClientMessage : IDisposable
         var dropping = next.MessageType == WebSocketMessageType.Binary;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferBytes, maxBytes + 1));
         var length = 0;
+        // A text message over the limit keeps its first bytes and reads the rest over what follows them.
+        var kept = next.MessageType == WebSocketMessageType.Text ? Math.Min(KeptPrefixBytes, (maxBytes + 1) / 2) : 0;
         try
         {
             while (true)
@@ -64,7 +69,7 @@ internal readonly struct ClientMessage : IDisposable
                     capacity = Math.Min(buffer.Length, maxBytes + 1);
                 }
 
-                var result = await socket.ReceiveAsync(dropping ? buffer.AsMemory(0, capacity) : buffer.AsMemory(length, capacity - length), cancellationToken);
+                var result = await socket.ReceiveAsync(dropping ? buffer.AsMemory(kept, capacity - kept) : buffer.AsMemory(length, capacity - length), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -80,7 +85,7 @@ internal readonly struct ClientMessage : IDisposable
                 if (result.EndOfMessage)
                 {
                     var tooLarge = length > maxBytes;
-                    return new ClientMessage(next.MessageType, tooLarge, buffer, dropping ? 0 : length);
+                    return new ClientMessage(next.MessageType, tooLarge, buffer, tooLarge ? kept : dropping ? 0 : length);
                 }
             }
         }

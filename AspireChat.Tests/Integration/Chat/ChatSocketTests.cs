@@ -116,6 +116,20 @@ public sealed class ChatSocketTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFrameOverTheLimitWithItsIdsFirstIsRefusedByIdSoTheClientKnowsWhichMessageFailed()
+    {
+        var cookie = await _factory.NewOwnerCookieAsync();
+        await using var socket = await _factory.ConnectAsync(cookie);
+        var huge = $$"""{"type":"message","id":"c-huge","conversationId":"k-huge","content":"{{new string('x', 40 * 1024)}}"}""";
+
+        await socket.Socket.SendAsync(Encoding.UTF8.GetBytes(huge), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+        var error = await socket.ReceiveTypeAsync("error");
+        Assert.Equal(("frame_too_large", "c-huge", "k-huge"), ((string?)error["code"], (string?)error["replyTo"], (string?)error["conversationId"]));
+        await AssertStillUsableAndHistoryHoldsOnlyThatAsync(socket, cookie);
+    }
+
+    [Fact]
     public async Task AHandshakeFromAForeignOriginIsRefused()
     {
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => _factory.ConnectAsync(origin: "https://evil.example"));

@@ -88,7 +88,24 @@ public sealed class ClientMessageTests : IAsyncLifetime
         using var next = await ReceiveAsync(MaxBytes, Token);
 
         Assert.Equal(tooLarge, first.TooLarge);
-        Assert.Equal(tooLarge ? "" : text, firstContent);
+        // A message too large keeps its start (where a client writes its ids), never more.
+        Assert.Equal(tooLarge ? text[..ClientMessage.KeptPrefixBytes] : text, firstContent);
+        Assert.Equal("next", Encoding.UTF8.GetString(next.Content));
+    }
+
+    [Fact]
+    public async Task AMessageTooLargeForEvenItsPrefixUnderATinyLimitKeepsHalfTheLimitAndTheConnectionReadsOn()
+    {
+        await SendTextAsync(Text(100), pieces: 4);
+        await SendTextAsync("next", pieces: 1);
+
+        var first = await ReceiveAsync(maxBytes: 9, Token);
+        var firstContent = Encoding.UTF8.GetString(first.Content);
+        first.Dispose();
+        using var next = await ReceiveAsync(maxBytes: 9, Token);
+
+        Assert.True(first.TooLarge);
+        Assert.Equal(Text(100)[..5], firstContent);
         Assert.Equal("next", Encoding.UTF8.GetString(next.Content));
     }
 

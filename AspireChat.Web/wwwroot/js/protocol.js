@@ -56,11 +56,13 @@ export function parseFrame(data) {
 }
 
 /**
+ * The ids come before the content: a frame over the server's size limit is not read, but its start is, so the
+ * refusal still names the message (`replyTo`) and the page marks it failed rather than waiting.
  * @param {{ content: string, conversationId?: string | null, id: string, traceparent: string }} message
  * @returns {string}
  */
 export function messageFrame({ content, conversationId, id, traceparent }) {
-  return JSON.stringify({ type: 'message', content, ...(conversationId ? { conversationId } : {}), id, traceparent });
+  return JSON.stringify({ type: 'message', id, ...(conversationId ? { conversationId } : {}), traceparent, content });
 }
 
 /** @param {string} conversationId */
@@ -92,7 +94,7 @@ export function regenerateFrame({ conversationId, messageId, id, traceparent }) 
  * @param {{ conversationId: string, messageId: string, content: string, id: string, traceparent: string }} edit
  */
 export function editFrame({ conversationId, messageId, content, id, traceparent }) {
-  return JSON.stringify({ type: 'edit', conversationId, messageId, content, id, traceparent });
+  return JSON.stringify({ type: 'edit', id, conversationId, messageId, traceparent, content });
 }
 
 /**
