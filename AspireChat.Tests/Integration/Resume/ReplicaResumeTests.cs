@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Redis;
@@ -221,13 +220,13 @@ public sealed class ReplicaResumeTests(ReplicasFixture fixture) : IClassFixture<
         var channel = RedisKeys.ConversationChannel(conversationId);
         var home = admin.GetDatabase().IdentifyEndpoint(channel)!;
         var masters = admin.GetServers().Where(server => !server.IsReplica).ToList();
-        var before = await Task.WhenAll(masters.Select(PubSubCounts.ReadAsync));
+        var before = await Task.WhenAll(masters.Select(RedisNodeCounters.ReadAsync));
 
         await tab1.SendMessageAsync("Second.", conversationId, id: "c-2");
         await tab1.ReceiveReplyAsync();
         await tab2.ReceiveTypeAsync("user");
         var seen = await tab2.ReceiveReplyAsync();
-        var after = await Task.WhenAll(masters.Select(PubSubCounts.ReadAsync));
+        var after = await Task.WhenAll(masters.Select(RedisNodeCounters.ReadAsync));
 
         Assert.Equal("stop", (string?)seen[^1]["finishReason"]);
         var subscribers = await Task.WhenAll(admin.GetServers().Select(async server => (
@@ -253,34 +252,6 @@ public sealed class ReplicaResumeTests(ReplicasFixture fixture) : IClassFixture<
     }
 
     private static long ChannelCount(RedisResult result) => (long)((RedisResult[])result!)[1];
-
-    /// <summary>
-    /// A node's own counts: PUBLISH and SPUBLISH it ran (INFO commandstats, the store script's included) and the publish
-    /// messages its cluster bus received from other nodes (CLUSTER INFO).
-    /// </summary>
-    private sealed record PubSubCounts(long Publish, long ShardPublish, long BusPublishReceived, long BusShardPublishReceived)
-    {
-        public static async Task<PubSubCounts> ReadAsync(IServer server)
-        {
-            var commands = (await server.InfoAsync("commandstats")).SelectMany(group => group).ToDictionary(pair => pair.Key, pair => pair.Value);
-            var cluster = ((string)(await server.ExecuteAsync("CLUSTER", "INFO"))!)
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(line => line.Split(':', 2))
-                .ToDictionary(pair => pair[0], pair => pair[1]);
-            return new PubSubCounts(
-                Calls(commands, "cmdstat_publish"),
-                Calls(commands, "cmdstat_spublish"),
-                long.Parse(cluster.GetValueOrDefault("cluster_stats_messages_publish_received", "0"), CultureInfo.InvariantCulture),
-                long.Parse(cluster.GetValueOrDefault("cluster_stats_messages_publishshard_received", "0"), CultureInfo.InvariantCulture));
-        }
-
-        public static PubSubCounts operator -(PubSubCounts a, PubSubCounts b) =>
-            new(a.Publish - b.Publish, a.ShardPublish - b.ShardPublish, a.BusPublishReceived - b.BusPublishReceived, a.BusShardPublishReceived - b.BusShardPublishReceived);
-
-        // "calls=12,usec=345,..."; absent until the command first ran.
-        private static long Calls(Dictionary<string, string> commands, string name) =>
-            commands.TryGetValue(name, out var stats) ? long.Parse(stats.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture) : 0;
-    }
 
     /// <summary>Sends a message on <paramref name="instance"/>, reads its start and <paramref name="chunks"/> chunks, and leaves (the socket is closed).</summary>
     private static async Task<(JsonObject Start, List<JsonObject> Chunks)> StartReplyAsync(ServiceProcess instance, string owner, int chunks)
