@@ -36,7 +36,8 @@ internal static class FreePort
         return ports.Count == count ? [.. ports] : throw new InvalidOperationException($"Found no {count} free port pairs for cluster nodes.");
     }
 
-    private static bool IsFree(int port)
+    /// <summary>Whether nothing listens on <paramref name="port"/> on loopback right now.</summary>
+    public static bool IsFree(int port)
     {
         try
         {

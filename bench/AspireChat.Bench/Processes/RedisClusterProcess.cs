@@ -12,7 +12,6 @@ namespace AspireChat.Bench.Processes;
 internal sealed class RedisClusterProcess : IBenchRedis
 {
     public const int MasterCount = 3;
-    private const string Cli = "/usr/bin/redis-cli";
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
 
     private readonly List<RedisProcess> _nodes = [];
@@ -31,9 +30,9 @@ internal sealed class RedisClusterProcess : IBenchRedis
 
     public static async Task<RedisClusterProcess> StartAsync(IReadOnlyList<int>? cores, CancellationToken cancellationToken)
     {
-        if (!File.Exists(Cli))
+        if (!File.Exists(RedisCli.Executable))
         {
-            throw new InvalidOperationException($"{Cli} is missing: the cluster store forms its cluster with it (apt-get install redis-server brings redis-tools).");
+            throw new InvalidOperationException($"{RedisCli.Executable} is missing: the cluster store forms its cluster with it (apt-get install redis-server brings redis-tools).");
         }
 
         var cluster = new RedisClusterProcess();
@@ -96,27 +95,6 @@ internal sealed class RedisClusterProcess : IBenchRedis
         throw new TimeoutException($"The local Redis Cluster did not serve every slot within {SettleTimeout.TotalSeconds:0} s; a node said:{Environment.NewLine}{last}");
     }
 
-    private static async Task<string> CliAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var startInfo = new ProcessStartInfo(Cli)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var text = await output;
-        // redis-cli exits with 0 after an error reply too, which it prints as "ERR ..." when not on a terminal.
-        return process.ExitCode == 0 && !text.StartsWith("ERR", StringComparison.Ordinal)
-            ? text
-            : throw new InvalidOperationException($"redis-cli {string.Join(' ', arguments)} failed ({process.ExitCode}): {text}{await errors}");
-    }
+    private static Task<string> CliAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        RedisCli.RunAsync(arguments, password: null, cancellationToken);
 }
