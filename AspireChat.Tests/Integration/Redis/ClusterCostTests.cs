@@ -19,6 +19,9 @@ public sealed class ClusterCostTests(SharedRedis redis) : IClassFixture<SharedRe
     /// <summary>Enough for per-message figures to stand above the cluster's own pings; a fraction of a second of work.</summary>
     private const int Messages = 500;
 
+    /// <summary>Never reached by a healthy replica; long, so a stalled machine slows the test rather than fails it.</summary>
+    private const int WaitTimeoutMilliseconds = 5000;
+
     private readonly List<ConnectionMultiplexer> _clients = [];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -128,7 +131,7 @@ public sealed class ClusterCostTests(SharedRedis redis) : IClassFixture<SharedRe
             Assert.True(await store.AppendTurnAsync(owner, conversation.Id, user, reply, Token));
             if (withWait)
             {
-                var acknowledged = (long)await master.ExecuteAsync("WAIT", 1, 1000);
+                var acknowledged = (long)await master.ExecuteAsync("WAIT", 1, WaitTimeoutMilliseconds);
                 waited.Add(clock.Elapsed.TotalMilliseconds);
                 Assert.Equal(1, acknowledged);
                 // What WAIT promised: the replica, which a failover promotes, already holds the turn.
@@ -158,7 +161,7 @@ public sealed class ClusterCostTests(SharedRedis redis) : IClassFixture<SharedRe
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine(Invariant($"{turns / 2} turns each ({text.Length}-character reply), ms p50 / p90 / p99 / max:"));
         output?.WriteLine($"  turn's writes (conversation script + owner index): {Percentiles(plain)}");
-        output?.WriteLine($"  the same, then WAIT 1 1000 on the conversation's master: {Percentiles(waited)}");
+        output?.WriteLine($"  the same, then WAIT 1 {WaitTimeoutMilliseconds} on the conversation's master: {Percentiles(waited)}");
         output?.WriteLine($"  from the writes' acknowledgement until a read from the replica saw the turn: {Percentiles(caughtUp)}");
         output?.WriteLine($"  one PING to the replica (what the read above adds): {Percentiles(roundTrips)}");
     }
