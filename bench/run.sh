@@ -10,6 +10,11 @@
 #   bench/run.sh --sweep [--quick]      the older sweep on shared cores (issue 7), which writes the rest of the file
 # Other options go to the pinned verb: --levels 250,500,1000 --errors-at 2000 --stores memory,redis
 # --redis-core harness|server --max-warm-up 300s --connections 10000 --out FILE
+# --stores takes memory, redis (one redis-server) and cluster: a local Redis Cluster of three masters (redis-server
+# --cluster-enabled yes, persistence off, formed by redis-cli --cluster create --cluster-replicas 0) on the core one
+# redis-server gets, ChatApi's ConnectionStrings__cache listing the three; this build only (the baselines predate
+# cluster support). With redis and cluster the report sets them side by side (issue 17's goals):
+#   bench/run.sh --no-baseline --stores redis,cluster --levels 100,250,1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Ten thousand idle WebSockets need ten thousand descriptors in the generator and in each server it starts.

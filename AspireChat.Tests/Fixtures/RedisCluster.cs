@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+
+using AspireChat.Bench.Processes;
 
 namespace AspireChat.Tests.Fixtures;
 
@@ -16,7 +16,7 @@ namespace AspireChat.Tests.Fixtures;
 /// </summary>
 public sealed class RedisCluster : IAsyncDisposable
 {
-    public const string Cli = "/usr/bin/redis-cli";
+    public const string Cli = RedisCli.Executable;
 
     /// <summary>Every key hashes to one of these (CRC16 mod 16384).</summary>
     public const int SlotCount = 16384;
@@ -233,34 +233,8 @@ public sealed class RedisCluster : IAsyncDisposable
     private Task<string> CliAsync(RedisServer node, IEnumerable<string> command, CancellationToken cancellationToken) =>
         CliAsync(["-h", "127.0.0.1", "-p", node.Port.ToString(CultureInfo.InvariantCulture), .. command], cancellationToken);
 
-    private async Task<string> CliAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
-    {
-        var startInfo = new ProcessStartInfo(Cli)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // The password through the environment (redis-cli reads REDISCLI_AUTH), not on a command line ps shows.
-        startInfo.Environment["REDISCLI_AUTH"] = Password;
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var text = await output;
-        // redis-cli exits with 0 after an error reply too, which it prints as "ERR ..." when not on a terminal.
-        if (process.ExitCode != 0 || text.StartsWith("ERR", StringComparison.Ordinal) || text.StartsWith("NOAUTH", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"redis-cli {string.Join(' ', startInfo.ArgumentList)} failed ({process.ExitCode}): {text}{await errors}");
-        }
-
-        return text;
-    }
+    private Task<string> CliAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        RedisCli.RunAsync(arguments, Password, cancellationToken);
 
     private string NodeList(bool withPassword) =>
         string.Join(",", _nodes.Select(n => $"127.0.0.1:{n.Port}")) + (withPassword ? $",password={Password}" : "");
@@ -283,27 +257,13 @@ public sealed class RedisCluster : IAsyncDisposable
             var ports = consecutive
                 ? Enumerable.Range(Random.Shared.Next(20_000, 32_768 - BusPortOffset - count), count).ToList()
                 : Enumerable.Range(0, count).Select(_ => Random.Shared.Next(20_000, 32_768 - BusPortOffset)).Distinct().ToList();
-            if (ports.Count == count && ports.All(port => IsFree(port) && IsFree(port + BusPortOffset)))
+            if (ports.Count == count && ports.All(port => FreePort.IsFree(port) && FreePort.IsFree(port + BusPortOffset)))
             {
                 return ports;
             }
         }
 
         throw new InvalidOperationException($"Found no {count} free port pairs for cluster nodes.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
 

@@ -37,7 +37,7 @@ internal static class Program
             AspireChat benchmarks (docs/benchmarks.md)
 
               pinned [--baseline NAME=path/to/AspireChat.ChatApi.dll] [--levels 250,500,1000] [--errors-at 2000]
-                     [--stores memory,redis] [--redis-core harness|server] [--quick] [--out docs/benchmarks.md]
+                     [--stores memory,redis,cluster] [--redis-core harness|server] [--quick] [--out docs/benchmarks.md]
                                                               ChatApi on core 0, the harness on core 1 (issue 18's method);
                                                               bench/run.sh builds the baseline and runs this
               sweep  [--out docs/benchmarks.md] [--quick]   every scenario on shared cores; writes the report and its charts

@@ -1,17 +1,29 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Redis;
+using AspireChat.ChatApi.Replies;
 using AspireChat.Tests.Fixtures;
+using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Resume;
 
-/// <summary>Resume, tabs and stop across two ChatApi processes on one redis-server.</summary>
+/// <summary>Resume, tabs and stop across two ChatApi processes on one redis-server and on a Redis Cluster.</summary>
 public sealed class ReplicaResumeTests(ReplicasFixture fixture) : IClassFixture<ReplicasFixture>
 {
-    [Theory, RedisTopologies]
-    public async Task AReplyStartedOnOneInstanceResumesOnTheOtherAfterTheLastSeqExactlyOnce(RedisTopology topology)
+    /// <summary>
+    /// Each topology with the default pub/sub (sharded on this machine's Redis 7) and with <c>Replies:PubSub=Classic</c>
+    /// on both instances: the fallback a Redis before 7 gets, forced here.
+    /// </summary>
+    public static IEnumerable<ITheoryDataRow> PubSubModes =>
+        from topology in Enum.GetValues<RedisTopology>()
+        from pubSub in new[] { ReplyPubSub.Auto, ReplyPubSub.Classic }
+        select RedisTopologies.Row(topology, topology, pubSub);
+
+    [Theory, MemberData(nameof(PubSubModes))]
+    public async Task AReplyStartedOnOneInstanceResumesOnTheOtherAfterTheLastSeqExactlyOnce(RedisTopology topology, ReplyPubSub pubSub)
     {
-        var replicas = await fixture.OnAsync(topology);
+        var replicas = await fixture.OnAsync(topology, pubSub);
         var owner = ReplicasFixture.NewOwner();
         var (start, before) = await StartReplyAsync(replicas.A, owner, chunks: 5);
         var conversationId = (string)start["conversationId"]!;
@@ -93,10 +105,10 @@ public sealed class ReplicaResumeTests(ReplicasFixture fixture) : IClassFixture<
         Assert.Equal(ChatSocketClient.TypesOf(sent), ChatSocketClient.TypesOf(seen));
     }
 
-    [Theory, RedisTopologies]
-    public async Task AStopSentToTheOtherInstanceCancelsTheReplyWithinASecondAndKeepsThePartialReply(RedisTopology topology)
+    [Theory, MemberData(nameof(PubSubModes))]
+    public async Task AStopSentToTheOtherInstanceCancelsTheReplyWithinASecondAndKeepsThePartialReply(RedisTopology topology, ReplyPubSub pubSub)
     {
-        var replicas = await fixture.OnAsync(topology);
+        var replicas = await fixture.OnAsync(topology, pubSub);
         var owner = ReplicasFixture.NewOwner();
         await using var producer = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
         await producer.SendMessageAsync("Tell me a long story.");
@@ -183,6 +195,63 @@ public sealed class ReplicaResumeTests(ReplicasFixture fixture) : IClassFixture<
         await stranger.SendAsync(new { type = "sing" });
         Assert.Equal("unknown_type", (string?)(await stranger.ReceiveTypeAsync("error"))["code"]);
     }
+
+    public static IEnumerable<ITheoryDataRow> ClusterPubSubModes =>
+        [RedisTopologies.Row(RedisTopology.Cluster, ReplyPubSub.Auto), RedisTopologies.Row(RedisTopology.Cluster, ReplyPubSub.Classic)];
+
+    /// <summary>
+    /// What the nodes themselves count while a watched reply streams: by default (sharded on Redis 7) the watching
+    /// instance holds an SSUBSCRIBE on the conversation's channel, the conversation's master runs SPUBLISH and no other
+    /// master hears of it; forced to Classic, a SUBSCRIBE and PUBLISH, which the cluster bus carries to every other node.
+    /// </summary>
+    [Theory, MemberData(nameof(ClusterPubSubModes))]
+    public async Task OnAClusterALiveReplyIsShardedToItsConversationsNodeByDefaultAndBroadcastToEveryNodeWhenClassic(ReplyPubSub pubSub)
+    {
+        var replicas = await fixture.OnAsync(RedisTopology.Cluster, pubSub);
+        await using var admin = Integration.Redis.TestRedis.Connect(replicas.Redis + ",allowAdmin=true");
+        var owner = ReplicasFixture.NewOwner();
+        await using var tab1 = await ChatSocketClient.ConnectAsync(replicas.A.BaseAddress, owner);
+        await tab1.SendMessageAsync("First.");
+        var first = await tab1.ReceiveReplyAsync();
+        var conversationId = (string)first[0]["conversationId"]!;
+        await using var tab2 = await ChatSocketClient.ConnectAsync(replicas.B.BaseAddress, owner);
+        await tab2.SendAsync(new { type = "resume", conversationId, messageId = (string)first[0]["messageId"]!, lastSeq = (long)first[^2]["seq"]! });
+        Assert.Equal(["start", "end"], ChatSocketClient.TypesOf([await tab2.ReceiveAsync() ?? [], await tab2.ReceiveAsync() ?? []]));
+        var channel = RedisKeys.ConversationChannel(conversationId);
+        var home = admin.GetDatabase().IdentifyEndpoint(channel)!;
+        var masters = admin.GetServers().Where(server => !server.IsReplica).ToList();
+        var before = await Task.WhenAll(masters.Select(RedisNodeCounters.ReadAsync));
+
+        await tab1.SendMessageAsync("Second.", conversationId, id: "c-2");
+        await tab1.ReceiveReplyAsync();
+        await tab2.ReceiveTypeAsync("user");
+        var seen = await tab2.ReceiveReplyAsync();
+        var after = await Task.WhenAll(masters.Select(RedisNodeCounters.ReadAsync));
+
+        Assert.Equal("stop", (string?)seen[^1]["finishReason"]);
+        var subscribers = await Task.WhenAll(admin.GetServers().Select(async server => (
+            Sharded: ChannelCount(await server.ExecuteAsync("PUBSUB", "SHARDNUMSUB", channel)),
+            Classic: ChannelCount(await server.ExecuteAsync("PUBSUB", "NUMSUB", channel)))));
+        var deltas = masters.Select((server, i) => (Home: server.EndPoint.Equals(home), Counts: after[i] - before[i])).ToList();
+        var (homeDelta, othersDelta) = (deltas.Single(d => d.Home).Counts, deltas.Where(d => !d.Home).Select(d => d.Counts).ToList());
+        var report = string.Join("; ", deltas.Select(d => $"{(d.Home ? "home" : "other")} {d.Counts}"));
+        if (pubSub == ReplyPubSub.Classic)
+        {
+            Assert.True(subscribers.Sum(s => s.Classic) >= 1 && subscribers.Sum(s => s.Sharded) == 0, $"Subscribers (sharded, classic) per node: {string.Join(", ", subscribers)}.");
+            Assert.True(homeDelta.Publish > 0 && deltas.All(d => d.Counts.ShardPublish == 0), report);
+            // The cluster bus takes every classic message to every other node, which passes it to its subscribers.
+            Assert.All(othersDelta, other => Assert.True(other.BusPublishReceived >= homeDelta.Publish, report));
+        }
+        else
+        {
+            Assert.True(subscribers.Sum(s => s.Sharded) >= 1 && subscribers.Sum(s => s.Classic) == 0, $"Subscribers (sharded, classic) per node: {string.Join(", ", subscribers)}.");
+            Assert.True(homeDelta.ShardPublish > 0 && deltas.All(d => d.Counts.Publish == 0), report);
+            // A sharded message goes over the bus to its shard's replica only: no other master hears of it.
+            Assert.All(othersDelta, other => Assert.True(other.ShardPublish == 0 && other.BusPublishReceived == 0 && other.BusShardPublishReceived == 0, report));
+        }
+    }
+
+    private static long ChannelCount(RedisResult result) => (long)((RedisResult[])result!)[1];
 
     /// <summary>Sends a message on <paramref name="instance"/>, reads its start and <paramref name="chunks"/> chunks, and leaves (the socket is closed).</summary>
     private static async Task<(JsonObject Start, List<JsonObject> Chunks)> StartReplyAsync(ServiceProcess instance, string owner, int chunks)

@@ -1,15 +1,17 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Replies;
 using AspireChat.Tests.Fixtures;
 
 namespace AspireChat.Tests.Integration.Resume;
 
 /// <summary>
 /// Two ChatApi instances as real processes behind no load balancer (a test picks the instance),
-/// sharing one real Redis: what replicas see in production. One pair per <see cref="RedisTopology"/>, started the
-/// first time a test of the class asks for it.
+/// sharing one real Redis: what replicas see in production. One pair per <see cref="RedisTopology"/> and
+/// <c>Replies:PubSub</c> (<see cref="ReplyPubSub"/>), started the first time a test of the class asks for it.
 /// </summary>
 public sealed class ReplicasFixture : IAsyncDisposable
 {
@@ -17,18 +19,14 @@ public sealed class ReplicasFixture : IAsyncDisposable
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(1.5);
 
     private readonly SharedRedis _redis = new();
-    private readonly Dictionary<RedisTopology, Lazy<Task<Replicas>>> _replicas = [];
+    private readonly ConcurrentDictionary<(RedisTopology, ReplyPubSub), Lazy<Task<Replicas>>> _replicas = [];
 
-    public ReplicasFixture()
-    {
-        foreach (var topology in Enum.GetValues<RedisTopology>())
-        {
-            _replicas[topology] = new(() => StartReplicasAsync(topology));
-        }
-    }
-
-    /// <summary>The two instances on this class's Redis of <paramref name="topology"/>.</summary>
-    public Task<Replicas> OnAsync(RedisTopology topology) => _replicas[topology].Value;
+    /// <summary>
+    /// The two instances on this class's Redis of <paramref name="topology"/>, both carrying the conversations' channels
+    /// as <paramref name="pubSub"/> says (Auto: sharded on this machine's Redis 7).
+    /// </summary>
+    public Task<Replicas> OnAsync(RedisTopology topology, ReplyPubSub pubSub = ReplyPubSub.Auto) =>
+        _replicas.GetOrAdd((topology, pubSub), key => new(() => StartReplicasAsync(key.Item1, key.Item2))).Value;
 
     public async ValueTask DisposeAsync()
     {
@@ -41,17 +39,18 @@ public sealed class ReplicasFixture : IAsyncDisposable
         await _redis.DisposeAsync();
     }
 
-    private async Task<Replicas> StartReplicasAsync(RedisTopology topology)
+    private async Task<Replicas> StartReplicasAsync(RedisTopology topology, ReplyPubSub pubSub)
     {
         var redis = await _redis.ConnectionStringAsync(topology);
-        var starting = new[] { StartInstanceAsync(redis), StartInstanceAsync(redis) };
+        var starting = new[] { StartInstanceAsync(redis, pubSub: pubSub), StartInstanceAsync(redis, pubSub: pubSub) };
         return new Replicas(redis, await starting[0], await starting[1]);
     }
 
     /// <summary>A ChatApi instance on the Redis at <paramref name="redis"/> with an offline model that streams 40 words a second.</summary>
-    public static Task<ServiceProcess> StartInstanceAsync(string redis, double tokensPerSecond = 40, int maxQueuedFrames = 256) =>
+    public static Task<ServiceProcess> StartInstanceAsync(string redis, double tokensPerSecond = 40, int maxQueuedFrames = 256, ReplyPubSub pubSub = ReplyPubSub.Auto) =>
         ServiceProcess.StartAsync("AspireChat.ChatApi", new Dictionary<string, string?>
         {
+            ["Replies__PubSub"] = pubSub.ToString(),
             ["ConnectionStrings__cache"] = redis,
             ["Model__Provider"] = "Offline",
             ["Model__Offline__TimeToFirstToken"] = "00:00:00",

@@ -198,16 +198,17 @@ public sealed class InMemorySearchStoreTests : SearchStoreTests
     protected override SearchOptions Options => SmallLimits;
 }
 
-public sealed class RedisSearchStoreTests(SharedRedis redis) : SearchStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
+/// <summary>
+/// On one redis-server (<see cref="SingleNodeRedisSearchStoreTests"/>) and on a Redis Cluster
+/// (<see cref="ClusterRedisSearchStoreTests"/>): the index's keys share the owner's tag, the conversations' keys theirs,
+/// and no step writes both in one command. A class per topology, as <see cref="Shares.RedisShareStoreTests"/>: the
+/// tests are <see cref="SearchStoreTests"/>' own, which the in-memory store runs too, so they take no topology argument.
+/// </summary>
+public abstract class RedisSearchStoreTests(SharedRedis redis, RedisTopology topology) : SearchStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
 {
-    private string _connectionString = null!;
     private ConnectionMultiplexer _client = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _connectionString = await redis.ConnectionStringAsync(RedisTopology.SingleNode);
-        _client = TestRedis.Connect(_connectionString);
-    }
+    public async ValueTask InitializeAsync() => _client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
 
     protected override IConversationStore Inner => new RedisConversationStore(_client, Microsoft.Extensions.Options.Options.Create(StoreOptions), TimeProvider.System);
 
@@ -215,7 +216,11 @@ public sealed class RedisSearchStoreTests(SharedRedis redis) : SearchStoreTests,
 
     protected override SearchOptions Options => SmallLimits;
 
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public async Task AnExpiredConversationIsNeverFoundAgainAndTheIndexForgetsIt()
@@ -233,7 +238,8 @@ public sealed class RedisSearchStoreTests(SharedRedis redis) : SearchStoreTests,
     public async Task EveryKeyOfTheIndexIsTaggedWithItsOwnerAndLivesAsLongAsTheConversations()
     {
         await ConversationAsync("Tagged", "hash tag test", "ok");
-        var server = _client.GetServer(_client.GetEndPoints()[0]);
+        // The node that holds the owner's slot: the only one on a cluster, where a SCAN sees one node's keys.
+        var server = _client.GetServer(_client.GetDatabase().IdentifyEndpoint(RedisKeys.SearchPostings(Owner))!);
 
         var keys = await server.KeysAsync(pattern: $"*{Owner}*").Select(k => (string)k!).ToListAsync(Token);
 
@@ -262,3 +268,9 @@ public sealed class RedisSearchStoreTests(SharedRedis redis) : SearchStoreTests,
         Assert.NotNull(await Store.GetAsync(Owner, id, Token));
     }
 }
+
+[Trait("Redis", nameof(RedisTopology.SingleNode))]
+public sealed class SingleNodeRedisSearchStoreTests(SharedRedis redis) : RedisSearchStoreTests(redis, RedisTopology.SingleNode);
+
+[Trait("Redis", nameof(RedisTopology.Cluster))]
+public sealed class ClusterRedisSearchStoreTests(SharedRedis redis) : RedisSearchStoreTests(redis, RedisTopology.Cluster);

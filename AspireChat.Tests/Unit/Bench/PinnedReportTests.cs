@@ -65,6 +65,34 @@ public sealed class PinnedReportTests
     }
 
     [Fact]
+    public void TheClusterIsSetBesideOneRedisServerOnlyWhenItWasMeasured()
+    {
+        var results = Results();
+        results.Runs.Add(Run(Current with { Name = "ChatApi current, Redis", Store = Store.Redis }, 250, chatApiCpu: 80, chunks: 10_000, firstChunkP99: 220));
+        var withoutCluster = PinnedReport.Markdown(results);
+        results.Runs.Add(Run(Current with { Name = "ChatApi current, Redis Cluster", Store = Store.RedisCluster }, 250, chatApiCpu: 88, chunks: 10_000, firstChunkP99: 231));
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.DoesNotContain("Redis Cluster", withoutCluster, StringComparison.Ordinal);
+        Assert.Contains("| figure | Redis Cluster | one redis-server | cluster ÷ node |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| first-chunk p99, 250 streams (ms) | 231.0 | 220.0 | 1.05× |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| ChatApi CPU per chunk, 250 streams (µs) | 176.0 | 160.0 | 1.10× |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| relay ceiling: chunks per ChatApi CPU-second | — | — | — |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| ChatApi CPU per chunk, Redis Cluster, 250 streams (µs) | 176.0 | — | — |", markdown, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("memory", Store.InMemory)]
+    [InlineData("redis", Store.Redis)]
+    [InlineData("cluster", Store.RedisCluster)]
+    public void EachStoreOptionNamesAStore(string option, Store store) => Assert.Equal(store, Stores.Parse(option));
+
+    [Fact]
+    public void AnUnknownStoreIsRefusedRatherThanRunInMemory() =>
+        Assert.Contains("use memory, redis or cluster", Assert.Throws<ArgumentException>(() => Stores.Parse("clustre")).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void TheSectionReplacesItselfAndLeavesTheRestOfTheFile()
     {
         const string document = "# Benchmarks\n\nIntro.\n\n## Method\n\nText.\n";

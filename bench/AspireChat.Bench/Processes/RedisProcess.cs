@@ -5,7 +5,7 @@ using System.Text;
 namespace AspireChat.Bench.Processes;
 
 /// <summary>A throw-away redis-server on a free loopback port, with persistence off.</summary>
-internal sealed class RedisProcess : IAsyncDisposable
+internal sealed class RedisProcess : IBenchRedis
 {
     private const string Executable = "/usr/bin/redis-server";
     private readonly ManagedProcess _process;
@@ -23,13 +23,18 @@ internal sealed class RedisProcess : IAsyncDisposable
     /// <summary>The connection string ChatApi reads from <c>ConnectionStrings:cache</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisProcess> StartAsync(IReadOnlyList<int>? cores, CancellationToken cancellationToken)
+    public IReadOnlyList<int> ProcessIds => [Id];
+
+    public static Task<RedisProcess> StartAsync(IReadOnlyList<int>? cores, CancellationToken cancellationToken) =>
+        StartAsync(FreePort.Next(), [], cores, cancellationToken);
+
+    /// <summary>A redis-server on <paramref name="port"/> with <paramref name="arguments"/> after the defaults (e.g. cluster mode).</summary>
+    public static async Task<RedisProcess> StartAsync(int port, IEnumerable<string> arguments, IReadOnlyList<int>? cores, CancellationToken cancellationToken)
     {
-        var port = FreePort.Next();
         var process = ManagedProcess.Start(
             "redis",
             Executable,
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", .. arguments],
             new Dictionary<string, string?>(),
             cores: cores);
         try

@@ -25,8 +25,8 @@ internal sealed class SystemUnderTest : IAsyncDisposable
     /// <summary>ChatApi's process id, 0 for the direct baseline.</summary>
     public int ChatApiId { get; private set; }
 
-    /// <summary>The Redis server of a Redis-backed target, else null.</summary>
-    public RedisProcess? Redis { get; private set; }
+    /// <summary>The Redis (one server or a cluster) of a Redis-backed target, else null.</summary>
+    public IBenchRedis? Redis { get; private set; }
 
     /// <summary>Where the virtual users connect: <c>ws://…/ws</c>, or the mock's completions endpoint for the baseline.</summary>
     public Uri Endpoint { get; private set; } = null!;
@@ -91,13 +91,16 @@ internal sealed class SystemUnderTest : IAsyncDisposable
             ["Chat__Limits__MessageBurst"] = "1000000",
             ["Chat__Limits__MaxConnectionsPerClient"] = "100000",
         };
-        if (Target.Store == Store.Redis)
+        if (Target.Store is Store.Redis or Store.RedisCluster)
         {
-            var redis = await RedisProcess.StartAsync(Cores?.RedisCores, cancellationToken);
+            // A cluster's three nodes share the cores one redis-server gets: the same Redis CPU, spread by slot.
+            IBenchRedis redis = Target.Store == Store.Redis
+                ? await RedisProcess.StartAsync(Cores?.RedisCores, cancellationToken)
+                : await RedisClusterProcess.StartAsync(Cores?.RedisCores, cancellationToken);
             _owned.Add(redis);
             Redis = redis;
             environment["ConnectionStrings__cache"] = redis.ConnectionString;
-            _processes.Add(("redis", redis.Id));
+            _processes.AddRange(redis.ProcessIds.Select(id => ("redis", id)));
         }
 
         foreach (var (key, value) in Target.ChatApiEnvironment)

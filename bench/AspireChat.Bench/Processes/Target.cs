@@ -17,7 +17,32 @@ public enum Route
 public enum Store
 {
     InMemory,
+
+    /// <summary>One redis-server.</summary>
     Redis,
+
+    /// <summary>A local Redis Cluster of three masters (<see cref="RedisClusterProcess"/>).</summary>
+    RedisCluster,
+}
+
+public static class Stores
+{
+    /// <summary>Reads <c>memory</c>, <c>redis</c> or <c>cluster</c> (<c>--stores</c>).</summary>
+    public static Store Parse(string text) => text switch
+    {
+        "memory" => Store.InMemory,
+        "redis" => Store.Redis,
+        "cluster" => Store.RedisCluster,
+        _ => throw new ArgumentException($"Unknown store '{text}': use memory, redis or cluster.", nameof(text)),
+    };
+
+    /// <summary>How a run's name and the report call the store.</summary>
+    public static string Describe(Store store) => store switch
+    {
+        Store.Redis => "Redis",
+        Store.RedisCluster => "Redis Cluster",
+        _ => "in-memory",
+    };
 }
 
 /// <summary>One configuration under test: a route and a store, and extra ChatApi settings (e.g. a feature switched on).</summary>

@@ -72,6 +72,7 @@ public static class PinnedReport
         md.AppendLine(Invariant($"{results.Cores}. The mock paces each stream at {results.Paced}; each user sends {results.TurnsPerUser} messages one after another, the users starting over one second. *CPU per chunk* is a process's CPU time (utime + stime from `/proc`) over the chunks the users received in the same window. Each ChatApi build is warmed at {results.Levels[0]:N0} streams until a round compiles at most {results.QuietCompiles} methods (counted from the runtime's perf map, `DOTNET_PerfMapEnabled=3`), then measured at each load in the same process; *compiled* is what the JIT still compiled during the window. *Added* is ChatApi's percentile minus the floor's (the same users reading the mock directly) at the same load, given only where the floor is clean (first-chunk p99 ≤ {CleanFloorP99Milliseconds:0} ms)."));
         md.AppendLine();
         AppendHeadline(md, results);
+        AppendClusterBesideNode(md, results);
         AppendFloor(md, results);
         AppendRuns(md, results);
         AppendWarmUps(md, results);
@@ -100,9 +101,10 @@ public static class PinnedReport
         var builds = results.Builds;
         md.AppendLine("| figure | " + string.Join(" | ", builds.Select(b => b == "current" ? "this build" : $"`{b}`")) + (builds.Count > 1 ? " | this ÷ " + $"`{builds[1]}`" : "") + " |");
         md.AppendLine("|---|" + string.Concat(builds.Select(_ => "---:|")) + (builds.Count > 1 ? "---:|" : ""));
-        foreach (var store in new[] { Store.InMemory, Store.Redis })
+        Store[] stores = [Store.InMemory, Store.Redis, .. HasCluster(results) ? [Store.RedisCluster] : Array.Empty<Store>()];
+        foreach (var store in stores)
         {
-            var name = store == Store.Redis ? "Redis" : "in memory";
+            var name = store == Store.InMemory ? "in memory" : Stores.Describe(store);
             foreach (var users in results.Levels)
             {
                 Row(md, results, Invariant($"ChatApi CPU per chunk, {name}, {users:N0} streams (µs)"), b => results.Run(b, store, "paced", users)?.ChatApiMicrosecondsPerChunk, "F1");
@@ -135,6 +137,35 @@ public static class PinnedReport
         Row(md, results, "memory per idle WebSocket, cold (KiB)", b => results.Idle.FirstOrDefault(i => i.Target.Build == b && i.Method == "cold")?.BytesPerConnection / 1024, "F1");
         md.AppendLine();
     }
+
+    /// <summary>Issue 17's speed goals: this build on the three-master cluster beside the same build on one redis-server.</summary>
+    private static void AppendClusterBesideNode(StringBuilder md, PinnedResults results)
+    {
+        if (!HasCluster(results))
+        {
+            return;
+        }
+
+        var build = results.Builds[0];
+        md.AppendLine("### Redis Cluster beside one redis-server");
+        md.AppendLine();
+        md.AppendLine("This build with `ConnectionStrings__cache` listing the three masters of a local Redis Cluster (`redis-server --cluster-enabled yes`, persistence off, formed by `redis-cli --cluster create --cluster-replicas 0`), its three processes on the core one redis-server gets, beside the same build on one redis-server (the baselines predate cluster support and are not run on it). Issue 17's goals: the cluster's relay ceiling at least one node's (cluster ÷ node ≥ 1), and its first-chunk p99 at 100 streams no worse than one node's, within noise.");
+        md.AppendLine();
+        md.AppendLine("| figure | Redis Cluster | one redis-server | cluster ÷ node |");
+        md.AppendLine("|---|---:|---:|---:|");
+        double?[] Both(Func<Store, double?> value) => [value(Store.RedisCluster), value(Store.Redis)];
+        Row(md, "relay ceiling: chunks per ChatApi CPU-second", Both(store => results.Run(build, store, "ceiling", results.CeilingUsers)?.ChunksPerChatApiCpuSecond), "N0");
+        foreach (var users in results.Levels)
+        {
+            Row(md, Invariant($"first-chunk p99, {users:N0} streams (ms)"), Both(store => results.Run(build, store, "paced", users)?.Result.TimeToFirstChunk.P99), "F1");
+            Row(md, Invariant($"ChatApi CPU per chunk, {users:N0} streams (µs)"), Both(store => results.Run(build, store, "paced", users)?.ChatApiMicrosecondsPerChunk), "F1");
+            Row(md, Invariant($"redis-server CPU, {users:N0} streams (% of a core, every node)"), Both(store => results.Run(build, store, "paced", users)?.Result.Processes.Where(p => p.Name == "redis").Sum(p => p.CpuPercent)), "F0");
+        }
+
+        md.AppendLine();
+    }
+
+    private static bool HasCluster(PinnedResults results) => results.Runs.Any(r => r.Target.Store == Store.RedisCluster);
 
     private static void AppendFloor(StringBuilder md, PinnedResults results)
     {
@@ -227,9 +258,12 @@ public static class PinnedReport
     private static double? Added(PinnedResults results, string build, Store store, int users, Func<Load.LoadResult, double> percentile) =>
         results.Run(build, store, "paced", users) is { } run && results.Floor(users) is { } floor ? percentile(run.Result) - percentile(floor.Result) : null;
 
-    private static void Row(StringBuilder md, PinnedResults results, string figure, Func<string, double?> value, string format)
+    private static void Row(StringBuilder md, PinnedResults results, string figure, Func<string, double?> value, string format) =>
+        Row(md, figure, [.. results.Builds.Select(value)], format);
+
+    /// <summary>A row of <paramref name="values"/>, then the first over the second when there are two or more.</summary>
+    private static void Row(StringBuilder md, string figure, double?[] values, string format)
     {
-        var values = results.Builds.Select(value).ToArray();
         var cells = values.Select(v => v is { } x && double.IsFinite(x) ? x.ToString(format, CultureInfo.InvariantCulture) : "—");
         var ratio = values.Length > 1 && values[0] is { } a && values[1] is { } b && b != 0 && double.IsFinite(a / b) ? (a / b).ToString("F2", CultureInfo.InvariantCulture) + "×" : "—";
         md.AppendLine($"| {figure} | {string.Join(" | ", cells)}" + (values.Length > 1 ? $" | {ratio}" : "") + " |");
