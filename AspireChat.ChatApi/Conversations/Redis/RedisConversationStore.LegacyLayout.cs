@@ -15,16 +15,13 @@ namespace AspireChat.ChatApi.Conversations.Redis;
 public sealed partial class RedisConversationStore
 {
     // Writes the moved conversation unless today's hash exists: two instances moving it at once write it once. The old
-    // list's elements are copied byte for byte (compact JSON holds no newline, so @Items is them joined by newlines).
+    // list's elements are written into the messages by id (@Items: as StoredItems joins them).
     private static readonly LuaScript MoveScript = LuaScript.Prepare($$"""
         if redis.call('EXISTS', @Conversation) == 1 then return 0 end
         redis.call('HSET', @Conversation, '{{Fields.Owner}}', @Owner, '{{Fields.Title}}', @Title, '{{Fields.CreatedAt}}', @CreatedAt, '{{Fields.UpdatedAt}}', @UpdatedAt)
         if @Leaf ~= '' then redis.call('HSET', @Conversation, '{{Fields.Leaf}}', @Leaf) end
-        local items = {}
-        for item in string.gmatch(@Items, '[^\n]+') do items[#items + 1] = item end
-        if #items > 0 then redis.call('RPUSH', @Messages, unpack(items)) end
-        redis.call('PEXPIRE', @Conversation, @Ttl)
-        redis.call('PEXPIRE', @Messages, @Ttl)
+        {{WriteItems}}
+        {{Expire}}
         return 1
         """);
 
@@ -50,13 +47,14 @@ public sealed partial class RedisConversationStore
         var ttl = options.Value.TimeToLive;
         await database.ScriptEvaluateAsync(MoveScript, new Move(
             Conversation(conversationId),
-            Messages(conversationId),
+            MessagesById(conversationId),
+            MessageOrder(conversationId),
             ownerId,
             meta[Fields.Title],
             meta[Fields.CreatedAt],
             meta[Fields.UpdatedAt],
             meta.GetValueOrDefault(Fields.Leaf) ?? "",
-            JoinItems(items),
+            StoredItems(items),
             (long)ttl.TotalMilliseconds)).WaitAsync(cancellationToken);
 
         if ((string?)await latest.WaitAsync(cancellationToken) is { } replyId && await ReadUnfinishedAsync(conversationId, replyId, cancellationToken) is { } turn)
@@ -119,23 +117,5 @@ public sealed partial class RedisConversationStore
         return (user, new ConversationMessage(replyId, MessageRoles.Assistant, text, timeProvider.GetUtcNow(), FinishReasons.Interrupted));
     }
 
-    private static byte[] JoinItems(RedisValue[] items)
-    {
-        var joined = new List<byte>();
-        foreach (var item in items)
-        {
-            var bytes = (byte[])item!;
-            if (bytes.Contains((byte)'\n'))
-            {
-                throw new InvalidDataException("A message of the old layout holds a newline, which compact JSON never does.");
-            }
-
-            joined.AddRange(bytes);
-            joined.Add((byte)'\n');
-        }
-
-        return [.. joined];
-    }
-
-    private sealed record Move(RedisKey Conversation, RedisKey Messages, string Owner, string Title, string CreatedAt, string UpdatedAt, string Leaf, byte[] Items, long Ttl);
+    private sealed record Move(RedisKey Conversation, RedisKey Messages, RedisKey Order, string Owner, string Title, string CreatedAt, string UpdatedAt, string Leaf, byte[] Items, long Ttl);
 }
