@@ -48,8 +48,8 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         Assert.Equal([MessageRoles.User, MessageRoles.Assistant, MessageRoles.User, MessageRoles.Assistant], finished.Messages.Select(m => m.Role));
         Assert.Equal(["Hello", "And then?"], finished.Messages.Where(m => m.Role == MessageRoles.User).Select(m => m.Content));
         Assert.Equal(finished.Messages[^1].Id, finished.ActiveLeafId);
-        // The old elements were copied byte for byte.
-        Assert.Equal(oldItems, (await database.ListRangeAsync(RedisKeys.Messages(snapshot.Finished))).Select(v => (byte[])v!));
+        // The old elements were copied byte for byte, in their order.
+        Assert.Equal(oldItems, await StoredInOrderAsync(database, snapshot.Finished));
 
         var interrupted = (await store.GetAsync(snapshot.Owner, snapshot.Interrupted, Token))!;
         Assert.Equal(["Count to ten", "Tell me a long story"], interrupted.Messages.Where(m => m.Role == MessageRoles.User).Select(m => m.Content));
@@ -70,7 +70,7 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         var now = DateTimeOffset.UtcNow;
         Assert.True(await store.AppendTurnAsync(snapshot.Owner, snapshot.Finished, new("u-new", MessageRoles.User, "More?", now, ParentId: finished.ActiveLeafId), new("a-new", MessageRoles.Assistant, "More.", now, "stop"), Token));
         Assert.Equal(snapshot.Finished, (await store.ListAsync(snapshot.Owner, Token))[0].Id);
-        foreach (var key in new RedisKey[] { RedisKeys.Conversation(snapshot.Finished), RedisKeys.Messages(snapshot.Finished), RedisKeys.OwnerConversations(snapshot.Owner) })
+        foreach (var key in new RedisKey[] { RedisKeys.Conversation(snapshot.Finished), RedisKeys.MessagesById(snapshot.Finished), RedisKeys.MessageOrder(snapshot.Finished), RedisKeys.OwnerConversations(snapshot.Owner) })
         {
             Assert.NotNull(await database.KeyTimeToLiveAsync(key));
         }
@@ -88,8 +88,7 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
             Task.Run(() => Store(other).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token));
 
         Assert.All(read, conversation => Assert.Equal(4, conversation!.Messages.Count));
-        var stored = await _clients[0].GetDatabase().ListRangeAsync(RedisKeys.Messages(snapshot.Interrupted));
-        Assert.Equal(4, stored.Length);
+        Assert.Equal(4, (await StoredInOrderAsync(_clients[0].GetDatabase(), snapshot.Interrupted)).Count);
         Assert.Single(read[0]!.Messages, m => m.Id == snapshot.InterruptedReply);
     }
 
@@ -115,6 +114,14 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         Assert.Equal(LeaseOutcome.NotFound, (await chat.Leases.TakeAsync(new LeaseRequest("someone-else", snapshot.Interrupted, "m-x", IsNewConversation: false), Token)).Outcome);
     }
 
+    /// <summary>The conversation's stored messages by id, in the order they were written.</summary>
+    internal static async Task<List<byte[]>> StoredInOrderAsync(IDatabase database, string conversationId)
+    {
+        var ids = await database.SortedSetRangeByRankAsync(RedisKeys.MessageOrder(conversationId));
+        var items = await database.HashGetAsync(RedisKeys.MessagesById(conversationId), ids);
+        return [.. items.Select(v => (byte[])v!)];
+    }
+
     private static string ChunkText(string frameJson) =>
         JsonSerializer.Deserialize<JsonElement>(frameJson) is { } frame && frame.GetProperty("type").GetString() == "chunk" ? frame.GetProperty("content").GetString()! : "";
 
@@ -134,9 +141,10 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         var target = client.GetDatabase();
         foreach (var id in new[] { manifest.Finished, manifest.Interrupted })
         {
-            await target.KeyDeleteAsync(RedisKeys.Conversation(id));
-            await target.KeyDeleteAsync(RedisKeys.Messages(id));
-            await target.KeyDeleteAsync(RedisKeys.LatestReply(id));
+            foreach (var key in RedisKeys.ConversationKeys(id).Append(RedisKeys.LatestReply(id)))
+            {
+                await target.KeyDeleteAsync(key);
+            }
         }
 
         await target.KeyDeleteAsync(RedisKeys.OwnerConversations(manifest.Owner));
