@@ -26,10 +26,10 @@ public sealed partial class RedisConversationStore
         """);
 
     /// <summary>
-    /// Moves the conversation from the old layout, if it is there: today's keys first, then the reply its old instance
-    /// left unfinished (saved as interrupted, as a finalizer would), then the owner's index, and the old keys last, so a
-    /// crash anywhere in between leaves the old keys to move again (the script writes once, the append is idempotent).
-    /// Returns whether there was anything to move.
+    /// Moves the conversation from the old layout, if it is there: today's keys first, with the reply its old instance
+    /// left unfinished (saved as interrupted, as a finalizer would) in the same script, so another instance never reads
+    /// the moved conversation without it; then the owner's index, and the old keys last, so a crash anywhere in between
+    /// leaves the old keys to move again (the script writes once). Returns whether there was anything to move.
     /// </summary>
     private async Task<bool> MoveFromLegacyLayoutAsync(string conversationId, CancellationToken cancellationToken)
     {
@@ -45,6 +45,16 @@ public sealed partial class RedisConversationStore
 
         var items = await listing.WaitAsync(cancellationToken);
         var ttl = options.Value.TimeToLive;
+        var (leaf, updatedAt) = (meta.GetValueOrDefault(Fields.Leaf) ?? "", meta[Fields.UpdatedAt]);
+        ConversationMessage[] unfinished = [];
+        if ((string?)await latest.WaitAsync(cancellationToken) is { } replyId && await ReadUnfinishedAsync(conversationId, replyId, cancellationToken) is { } turn)
+        {
+            // The user message is in the list already only when the reply was a regenerate.
+            var stored = ReadMessages(items).Any(m => m.Id == turn.User.Id);
+            unfinished = stored ? [turn.Reply with { ParentId = turn.User.Id }] : [turn.User, turn.Reply with { ParentId = turn.User.Id }];
+            (leaf, updatedAt) = (replyId, Format(timeProvider.GetUtcNow()));
+        }
+
         await database.ScriptEvaluateAsync(MoveScript, new Move(
             Conversation(conversationId),
             MessagesById(conversationId),
@@ -52,20 +62,11 @@ public sealed partial class RedisConversationStore
             ownerId,
             meta[Fields.Title],
             meta[Fields.CreatedAt],
-            meta[Fields.UpdatedAt],
-            meta.GetValueOrDefault(Fields.Leaf) ?? "",
-            StoredItems(items),
+            updatedAt,
+            leaf,
+            StoredItems(items, unfinished),
             (long)ttl.TotalMilliseconds)).WaitAsync(cancellationToken);
-
-        if ((string?)await latest.WaitAsync(cancellationToken) is { } replyId && await ReadUnfinishedAsync(conversationId, replyId, cancellationToken) is { } turn)
-        {
-            // Moves the index too.
-            await AppendTurnAsync(ownerId, conversationId, turn.User, turn.Reply, cancellationToken);
-        }
-        else
-        {
-            await UpdateIndexAsync(ownerId, conversationId, Parse(meta[Fields.UpdatedAt]), ttl).WaitAsync(cancellationToken);
-        }
+        await UpdateIndexAsync(ownerId, conversationId, Parse(updatedAt), ttl).WaitAsync(cancellationToken);
 
         await Task.WhenAll(
             database.KeyDeleteAsync(Legacy.Conversation(conversationId)),

@@ -64,15 +64,14 @@ public sealed partial class RedisConversationStore
     /// <summary>
     /// A list's elements as the messages by id hold them, joined by newlines: byte for byte, but for one written before
     /// trees (no parent field), which is written again with the parent its place in the list gave it, since no order
-    /// implies a parent there.
+    /// implies a parent there. Then <paramref name="more"/>, newest last.
     /// </summary>
-    private static byte[] StoredItems(RedisValue[] items)
+    private static byte[] StoredItems(RedisValue[] items, params ConversationMessage[] more)
     {
         var messages = ReadMessages(items);
         var joined = new List<byte>();
-        for (var i = 0; i < items.Length; i++)
+        foreach (var bytes in items.Select((item, i) => Deserialize(item).ParentId is null ? Serialize(messages[i]) : (byte[])item!).Concat(more.Select(Serialize)))
         {
-            var bytes = Deserialize(items[i]).ParentId is null ? Serialize(messages[i]) : (byte[])items[i]!;
             if (bytes.Contains((byte)'\n'))
             {
                 throw new InvalidDataException("A message of the old layout holds a newline, which compact JSON never does.");

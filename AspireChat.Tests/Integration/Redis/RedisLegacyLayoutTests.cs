@@ -19,7 +19,6 @@ namespace AspireChat.Tests.Integration.Redis;
 /// </summary>
 public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
 {
-    private static readonly string s_snapshots = Path.Combine(AppContext.BaseDirectory, "Integration", "Redis", "Snapshots");
     private readonly List<ConnectionMultiplexer> _clients = [];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -49,7 +48,7 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         Assert.Equal(["Hello", "And then?"], finished.Messages.Where(m => m.Role == MessageRoles.User).Select(m => m.Content));
         Assert.Equal(finished.Messages[^1].Id, finished.ActiveLeafId);
         // The old elements were copied byte for byte, in their order.
-        Assert.Equal(oldItems, await StoredInOrderAsync(database, snapshot.Finished));
+        Assert.Equal(oldItems, await LayoutSnapshot.StoredInOrderAsync(database, snapshot.Finished));
 
         var interrupted = (await store.GetAsync(snapshot.Owner, snapshot.Interrupted, Token))!;
         Assert.Equal(["Count to ten", "Tell me a long story"], interrupted.Messages.Where(m => m.Role == MessageRoles.User).Select(m => m.Content));
@@ -88,7 +87,7 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
             Task.Run(() => Store(other).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token));
 
         Assert.All(read, conversation => Assert.Equal(4, conversation!.Messages.Count));
-        Assert.Equal(4, (await StoredInOrderAsync(_clients[0].GetDatabase(), snapshot.Interrupted)).Count);
+        Assert.Equal(4, (await LayoutSnapshot.StoredInOrderAsync(_clients[0].GetDatabase(), snapshot.Interrupted)).Count);
         Assert.Single(read[0]!.Messages, m => m.Id == snapshot.InterruptedReply);
     }
 
@@ -114,50 +113,15 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         Assert.Equal(LeaseOutcome.NotFound, (await chat.Leases.TakeAsync(new LeaseRequest("someone-else", snapshot.Interrupted, "m-x", IsNewConversation: false), Token)).Outcome);
     }
 
-    /// <summary>The conversation's stored messages by id, in the order they were written.</summary>
-    internal static async Task<List<byte[]>> StoredInOrderAsync(IDatabase database, string conversationId)
-    {
-        var ids = await database.SortedSetRangeByRankAsync(RedisKeys.MessageOrder(conversationId));
-        var items = await database.HashGetAsync(RedisKeys.MessagesById(conversationId), ids);
-        return [.. items.Select(v => (byte[])v!)];
-    }
-
     private static string ChunkText(string frameJson) =>
         JsonSerializer.Deserialize<JsonElement>(frameJson) is { } frame && frame.GetProperty("type").GetString() == "chunk" ? frame.GetProperty("content").GetString()! : "";
 
     private static RedisConversationStore Store(IConnectionMultiplexer client) => new(client, Options.Create(new ConversationOptions()), TimeProvider.System);
 
-    /// <summary>
-    /// The snapshot's keys, restored into the topology's Redis as they were (no time to live, as saved); today's keys of
-    /// its conversations, which an earlier test of the class made, are deleted first.
-    /// </summary>
-    private async Task<Snapshot> LoadAsync(RedisTopology topology)
+    private async Task<LayoutSnapshot> LoadAsync(RedisTopology topology)
     {
-        var manifest = JsonSerializer.Deserialize<Snapshot>(await File.ReadAllTextAsync(Path.Combine(s_snapshots, "layout-fbaacbb.json"), Token), JsonSerializerOptions.Web)!;
-        await using var source = await RedisServer.StartAsync(new RedisServerOptions { Snapshot = Path.Combine(s_snapshots, "layout-fbaacbb.rdb") });
-        await using var reader = await ConnectionMultiplexer.ConnectAsync(source.ConnectionString);
         var client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
         _clients.Insert(0, client);
-        var target = client.GetDatabase();
-        foreach (var id in new[] { manifest.Finished, manifest.Interrupted })
-        {
-            foreach (var key in RedisKeys.ConversationKeys(id).Append(RedisKeys.LatestReply(id)))
-            {
-                await target.KeyDeleteAsync(key);
-            }
-        }
-
-        await target.KeyDeleteAsync(RedisKeys.OwnerConversations(manifest.Owner));
-        Assert.Equal(manifest.Keys.Order(StringComparer.Ordinal), reader.GetServers()[0].Keys().Select(k => (string)k!).Order(StringComparer.Ordinal));
-        foreach (var key in manifest.Keys)
-        {
-            var dump = await reader.GetDatabase().KeyDumpAsync(key);
-            await target.KeyDeleteAsync(key);
-            await target.KeyRestoreAsync(key, dump!);
-        }
-
-        return manifest;
+        return await LayoutSnapshot.RestoreAsync("fbaacbb", client.GetDatabase(), Token);
     }
-
-    private sealed record Snapshot(string Commit, string Owner, string Finished, string Interrupted, string InterruptedReply, string[] Keys);
 }
