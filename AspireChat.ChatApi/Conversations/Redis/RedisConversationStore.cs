@@ -73,9 +73,50 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
     // Returns { 0 } when the conversation is not the owner's, { ConvertFirst }, else { 1, title, createdAt, updatedAt,
     // active leaf or '', idToCheck taken (0/1), the path's messages from @To (or the active leaf) up, newest first }.
     // The walk is ConversationPath.Walk's: the first two whatever their length, then while the characters stay within
-    // @MaxCharacters, counted as UTF-16 code units (a UTF-8 lead byte is one, a 4-byte one is two) as C# counts them.
-    // It stops at a root ("" or no parent), at a parent that is gone (trimmed), and at a message seen before.
+    // @MaxCharacters. It stops at a root ("" or no parent), at a parent that is gone (trimmed), and at a message seen
+    // before. A message is not decoded (cjson would cost more than the rest of the turn): System.Text.Json escapes every
+    // quote inside a string, so the first unescaped ,"parentId":" is the parent's field, and the first "content":" the
+    // content's (no string holds a quote unescaped); the content's UTF-16 length is counted from its JSON as C# counts
+    // it: an escape (\n, \u0022) is one, and a surrogate pair is two \uXXXX. System.Text.Json's default encoder, which
+    // writes every stored message, escapes every character outside ASCII, so a byte is a character.
     private static readonly LuaScript PathScript = LuaScript.Prepare($$"""
+        -- The raw JSON of the string after a field's name: up to the first quote not escaped by a backslash.
+        local function raw_string(item, field)
+          local from = string.find(item, field, 1, true)
+          if not from then return nil end
+          from = from + #field
+          local to = from
+          while true do
+            to = string.find(item, '"', to, true)
+            if not to then return nil end
+            local back = to - 1
+            while string.byte(item, back) == 92 do back = back - 1 end
+            if (to - 1 - back) % 2 == 0 then return string.sub(item, from, to - 1) end
+            to = to + 1
+          end
+        end
+        -- Plain finds only (memchr), from one escape to the next: a pattern or gsub over the text costs as much as the
+        -- rest of the turn.
+        local function content_length(item)
+          local at = string.find(item, '"content":"', 1, true)
+          if not at then return 0 end
+          at = at + 11
+          local length = 0
+          local quote = string.find(item, '"', at, true)
+          while quote do
+            local escape = string.find(item, '\\', at, true)
+            if not escape or escape > quote then return length + quote - at end
+            length = length + escape - at + 1
+            if string.byte(item, escape + 1) == 117 then at = escape + 6 else at = escape + 2 end
+            if quote < at then quote = string.find(item, '"', at, true) end
+          end
+          return length
+        end
+        local function parent(item)
+          local id = raw_string(item, ',"parentId":"')
+          if id and string.find(id, '\\', 1, true) then id = cjson.decode('"' .. id .. '"') end
+          return id
+        end
         local meta = redis.call('HMGET', @Conversation, '{{Fields.Owner}}', '{{Fields.Title}}', '{{Fields.CreatedAt}}', '{{Fields.UpdatedAt}}', '{{Fields.Leaf}}')
         if meta[1] ~= @Owner then return { 0 } end
         if redis.call('EXISTS', @List) == 1 then return { {{ConvertFirst}} } end
@@ -87,20 +128,16 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
         local id = @To
         if id == '' then id = leaf end
         local seen, spent, budget = {}, 0, tonumber(@MaxCharacters)
-        while type(id) == 'string' and id ~= '' and not seen[id] do
+        while id and id ~= '' and not seen[id] do
           local item = redis.call('HGET', @Messages, id)
           if not item then break end
-          local message = cjson.decode(item)
           if #result >= 8 then
-            local content = message.content or ''
-            local _, continuations = string.gsub(content, '[\128-\191]', '')
-            local _, astral = string.gsub(content, '[\240-\247]', '')
-            spent = spent + #content - continuations + astral
+            spent = spent + content_length(item)
             if spent > budget then break end
           end
           seen[id] = true
           result[#result + 1] = item
-          id = message.parentId
+          id = parent(item)
         end
         return result
         """);
