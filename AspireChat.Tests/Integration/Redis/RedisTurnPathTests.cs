@@ -43,7 +43,8 @@ public sealed class RedisTurnPathTests(SharedRedis redis) : IClassFixture<Shared
         List<string> ids = [];
         for (var i = 0; i < 14; i++)
         {
-            var user = new ConversationMessage($"u{i}", MessageRoles.User, texts[i % texts.Length], DateTimeOffset.UtcNow, ParentId: parent);
+            // A client's id may hold what JSON escapes: the walk must still find it as a parent.
+            var user = new ConversationMessage(i == 6 ? "u6 \"quoted\" \\ +\u00e9" : $"u{i}", MessageRoles.User, texts[i % texts.Length], DateTimeOffset.UtcNow, ParentId: parent);
             var reply = new ConversationMessage($"a{i}", MessageRoles.Assistant, texts[(i + 3) % texts.Length], DateTimeOffset.UtcNow, "stop");
             Assert.True(await store.AppendTurnAsync(_owner, id, user, reply, Token));
             Assert.True(await memory.AppendTurnAsync(_owner, inMemory, user, reply, Token));
