@@ -10,7 +10,7 @@ namespace AspireChat.Tests.Integration.Redis;
 /// owner, a conversation of two finished turns, and one whose second reply was cut by killing its instance
 /// mid-stream), and the names its manifest gives.
 /// </summary>
-internal sealed record LayoutSnapshot(string Commit, string Owner, string Finished, string Interrupted, string InterruptedReply, string[] Keys)
+public sealed record LayoutSnapshot(string Commit, string Owner, string Finished, string Interrupted, string InterruptedReply, string[] Keys)
 {
     private static readonly string s_snapshots = Path.Combine(AppContext.BaseDirectory, "Integration", "Redis", "Snapshots");
 

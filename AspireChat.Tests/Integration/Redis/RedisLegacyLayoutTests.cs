@@ -1,12 +1,10 @@
 using System.Text.Json;
 using AspireChat.ChatApi.Conversations;
-using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Replies;
 using AspireChat.Tests.Fakes;
 using AspireChat.Tests.Fixtures;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
@@ -17,28 +15,16 @@ namespace AspireChat.Tests.Integration.Redis;
 /// second reply was cut by killing its instance mid-stream), loaded key by key (DUMP/RESTORE) into this test's Redis, a
 /// node or a cluster. Touching a conversation moves it to today's keys, its unfinished reply saved as interrupted.
 /// </summary>
-public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
+public sealed class RedisLegacyLayoutTests(SharedRedis redis) : LayoutSnapshotTests(redis, "fbaacbb")
 {
-    private readonly List<ConnectionMultiplexer> _clients = [];
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var client in _clients)
-        {
-            await client.DisposeAsync();
-        }
-    }
-
     [Theory, RedisTopologies]
     public async Task TheOldLayoutIsMovedOnFirstTouchWithEveryMessageAndTheCutReplySavedAsInterrupted(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var database = _clients[0].GetDatabase();
+        var database = Client.GetDatabase();
         var oldItems = (await database.ListRangeAsync(RedisKeys.Legacy.Messages(snapshot.Finished))).Select(v => (byte[])v!).ToList();
         var cut = (await database.StreamRangeAsync(RedisKeys.Legacy.ReplyStream(snapshot.InterruptedReply))).Select(e => (string)e["frame"]!).ToList();
-        var store = Store(_clients[0]);
+        var store = Store(Client);
 
         var listed = await store.ListAsync(snapshot.Owner, Token);
 
@@ -79,15 +65,14 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
     public async Task TwoInstancesTouchingAnOldConversationAtOnceMoveItOnce(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var other = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
-        _clients.Add(other);
+        var other = await ConnectAsync(topology);
 
         var read = await Task.WhenAll(
-            Task.Run(() => Store(_clients[0]).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token),
+            Task.Run(() => Store(Client).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token),
             Task.Run(() => Store(other).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token));
 
         Assert.All(read, conversation => Assert.Equal(4, conversation!.Messages.Count));
-        Assert.Equal(4, (await LayoutSnapshot.StoredInOrderAsync(_clients[0].GetDatabase(), snapshot.Interrupted)).Count);
+        Assert.Equal(4, (await LayoutSnapshot.StoredInOrderAsync(Client.GetDatabase(), snapshot.Interrupted)).Count);
         Assert.Single(read[0]!.Messages, m => m.Id == snapshot.InterruptedReply);
     }
 
@@ -95,8 +80,8 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
     public async Task AMessageToAnOldConversationTakesItsLeaseAndContinuesIt(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var store = Store(_clients[0]);
-        await using var chat = new ChatHarness(store, redis: _clients[0]);
+        var store = Store(Client);
+        await using var chat = new ChatHarness(store, redis: Client);
 
         // The lease is taken before anything reads the conversation: it finds it under the old keys.
         var claim = await chat.Leases.TakeAsync(new LeaseRequest(snapshot.Owner, snapshot.Finished, "m-next", IsNewConversation: false), Token);
@@ -115,13 +100,4 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
 
     private static string ChunkText(string frameJson) =>
         JsonSerializer.Deserialize<JsonElement>(frameJson) is { } frame && frame.GetProperty("type").GetString() == "chunk" ? frame.GetProperty("content").GetString()! : "";
-
-    private static RedisConversationStore Store(IConnectionMultiplexer client) => new(client, Options.Create(new ConversationOptions()), TimeProvider.System);
-
-    private async Task<LayoutSnapshot> LoadAsync(RedisTopology topology)
-    {
-        var client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
-        _clients.Insert(0, client);
-        return await LayoutSnapshot.RestoreAsync("fbaacbb", client.GetDatabase(), Token);
-    }
 }

@@ -7,7 +7,6 @@ using AspireChat.ChatApi.Redis;
 using AspireChat.Tests.Fakes;
 using AspireChat.Tests.Fixtures;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
@@ -18,29 +17,16 @@ namespace AspireChat.Tests.Integration.Redis;
 /// into this test's Redis, a node or a cluster. The first touch converts a conversation to the messages by id; it then
 /// goes on as any other.
 /// </summary>
-public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
+public sealed class RedisListLayoutTests(SharedRedis redis) : LayoutSnapshotTests(redis, "021e57e")
 {
-    private const string Commit = "021e57e";
-    private readonly List<ConnectionMultiplexer> _clients = [];
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var client in _clients)
-        {
-            await client.DisposeAsync();
-        }
-    }
-
     [Theory, RedisTopologies]
     public async Task AConversationInTheMessageListIsReadContinuedBranchedRatedAndDeletedAfterTheUpgrade(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var database = _clients[0].GetDatabase();
+        var database = Client.GetDatabase();
         var list = RedisKeys.ListLayout.Messages(snapshot.Finished);
         var oldItems = (await database.ListRangeAsync(list)).Select(v => (byte[])v!).ToList();
-        var store = Store(_clients[0]);
+        var store = Store(Client);
 
         // Listed with its count, and not converted by a listing.
         Assert.Equal(4, (await store.ListAsync(snapshot.Owner, Token)).Single(c => c.Id == snapshot.Finished).MessageCount);
@@ -55,7 +41,7 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
         Assert.Equal(oldItems, await LayoutSnapshot.StoredInOrderAsync(database, snapshot.Finished));
 
         // Continued.
-        await using var chat = new ChatHarness(store, redis: _clients[0]);
+        await using var chat = new ChatHarness(store, redis: Client);
         chat.Model.Say("Still here.");
         chat.Model.End();
         Assert.Equal(FinishReasons.Stop, Assert.IsType<EndFrame>((await chat.Send("Are you there?", snapshot.Finished, owner: snapshot.Owner).Observer.UntilEndAsync())[^1]).FinishReason);
@@ -75,7 +61,7 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
         Assert.Equal(["Hello there", "Hi again."], tree.PathTo(grown.ActiveLeafId).Select(m => m.Content));
 
         // Rated.
-        var rating = await new RedisFeedbackStore(_clients[0]).SetAsync(snapshot.Owner, snapshot.Finished, path.Messages[1].Id, new MessageFeedback(FeedbackRatings.Up, "old but good", DateTimeOffset.UtcNow), Token);
+        var rating = await new RedisFeedbackStore(Client).SetAsync(snapshot.Owner, snapshot.Finished, path.Messages[1].Id, new MessageFeedback(FeedbackRatings.Up, "old but good", DateTimeOffset.UtcNow), Token);
         Assert.Equal(FeedbackOutcome.Saved, rating.Outcome);
         Assert.Equal("old but good", (await store.GetAsync(snapshot.Owner, snapshot.Finished, Token))!.Messages.Single(m => m.Id == path.Messages[1].Id).Feedback!.Comment);
 
@@ -89,8 +75,8 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
     public async Task AReplyCutInTheListLayoutIsSavedAsInterruptedByTheNextMessage(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var store = Store(_clients[0]);
-        await using var chat = new ChatHarness(store, redis: _clients[0]);
+        var store = Store(Client);
+        await using var chat = new ChatHarness(store, redis: Client);
 
         chat.Model.Say("Onwards.");
         chat.Model.End();
@@ -102,17 +88,17 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
         var cut = conversation.Messages.Single(m => m.Id == snapshot.InterruptedReply);
         Assert.Equal(FinishReasons.Interrupted, cut.FinishReason);
         Assert.False(string.IsNullOrEmpty(cut.Content), "The cut reply should keep what was streamed.");
-        Assert.False(await _clients[0].GetDatabase().KeyExistsAsync(RedisKeys.ListLayout.Messages(snapshot.Interrupted)));
+        Assert.False(await Client.GetDatabase().KeyExistsAsync(RedisKeys.ListLayout.Messages(snapshot.Interrupted)));
     }
 
     [Theory, RedisTopologies]
     public async Task TwoInstancesConvertingAtOnceWriteItOnce(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var database = _clients[0].GetDatabase();
+        var database = Client.GetDatabase();
         var oldItems = (await database.ListRangeAsync(RedisKeys.ListLayout.Messages(snapshot.Finished))).Select(v => (byte[])v!).ToList();
         var other = await ConnectAsync(topology);
-        var hooked = FailOnceRedis.Wrap(_clients[0]);
+        var hooked = FailOnceRedis.Wrap(Client);
         // Another instance converts the list between this one's read of it and its conversion script.
         hooked.BeforeNext(IsConversion, () => RedisConversationStore.ConvertListLayoutAsync(other.GetDatabase(), snapshot.Finished, Token).GetAwaiter().GetResult());
 
@@ -125,7 +111,7 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
 
         // And two instances reading the other conversation at once, as they would.
         var read = await Task.WhenAll(
-            Task.Run(() => Store(_clients[0]).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token),
+            Task.Run(() => Store(Client).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token),
             Task.Run(() => Store(other).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token));
         Assert.All(read, conversation => Assert.Equal(2, conversation!.Messages.Count));
         Assert.Equal(2, (await LayoutSnapshot.StoredInOrderAsync(database, snapshot.Interrupted)).Count);
@@ -135,7 +121,7 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
     public async Task ATurnAnOldInstanceAppendsToTheListWhileItIsConvertedIsNotLost(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var database = _clients[0].GetDatabase();
+        var database = Client.GetDatabase();
         var list = RedisKeys.ListLayout.Messages(snapshot.Finished);
         var leaf = (string)(await database.HashGetAsync(RedisKeys.Conversation(snapshot.Finished), RedisKeys.ConversationFields.Leaf))!;
         RedisValue[] late =
@@ -143,9 +129,9 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
             $$"""{"id":"u-late","role":"user","content":"Late","createdAt":"2026-12-01T10:00:00+00:00","parentId":"{{leaf}}"}""",
             """{"id":"a-late","role":"assistant","content":"Still counted.","createdAt":"2026-12-01T10:00:01+00:00","finishReason":"stop","parentId":"u-late"}""",
         ];
-        var hooked = FailOnceRedis.Wrap(_clients[0]);
+        var hooked = FailOnceRedis.Wrap(Client);
         // An instance of the release before appends a turn between this one's read of the list and its conversion.
-        hooked.BeforeNext(IsConversion, () => _clients[0].GetDatabase().ListRightPush(list, late));
+        hooked.BeforeNext(IsConversion, () => Client.GetDatabase().ListRightPush(list, late));
 
         var conversation = (await Store(hooked.Multiplexer).GetAsync(snapshot.Owner, snapshot.Finished, Token))!;
 
@@ -158,16 +144,4 @@ public sealed class RedisListLayoutTests(SharedRedis redis) : IClassFixture<Shar
     /// <summary>The conversion script's call (its parameters are a record named Convert).</summary>
     private static bool IsConversion(System.Reflection.MethodInfo method, object?[] arguments) =>
         method.Name == nameof(IDatabase.ScriptEvaluateAsync) && arguments is [LuaScript, { } parameters, ..] && parameters.GetType().Name == "Convert";
-
-    private static RedisConversationStore Store(IConnectionMultiplexer client) => new(client, Options.Create(new ConversationOptions()), TimeProvider.System);
-
-    private async Task<ConnectionMultiplexer> ConnectAsync(RedisTopology topology)
-    {
-        var client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
-        _clients.Add(client);
-        return client;
-    }
-
-    private async Task<LayoutSnapshot> LoadAsync(RedisTopology topology) =>
-        await LayoutSnapshot.RestoreAsync(Commit, (await ConnectAsync(topology)).GetDatabase(), Token);
 }
