@@ -7,58 +7,82 @@ namespace AspireChat.ChatApi.Chat;
 public sealed record TurnPlace(ConversationMessage UserMessage, IReadOnlyList<ConversationMessage> History, string Content);
 
 /// <summary>
-/// Places a turn in the conversation's tree (docs/design.md, "Conversations are trees"): a message goes below the
-/// active leaf; a regenerate answers a stored user message again; an edit is a new sibling of a user message. A
-/// message id that is not in the conversation is refused, before anything is written.
+/// Places a turn in the conversation's tree (docs/design.md, "Conversations are trees") from the one branch load read
+/// (<see cref="ConversationPath"/>): a message goes below the active leaf (the path to it); a regenerate answers a
+/// stored user message again (the path to the target, a user message or the reply that answered it); an edit is a
+/// new sibling of a user message (the path to it: the target and the branch above it). A message id that is taken,
+/// and a target that is not in the conversation, are refused before anything is written.
 /// </summary>
 public static class TurnPlacement
 {
-    public static TurnPlace Place(ChatTurn turn, Conversation conversation)
+    /// <summary>The message the load reads the path to: null for the active leaf.</summary>
+    public static string? PathEnd(ChatTurn turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        ArgumentNullException.ThrowIfNull(conversation);
-        var tree = new ConversationTree(conversation.Messages);
-        if (turn.ClientMessageId is { } clientId && turn.Kind != TurnKind.Regenerate && tree.Find(clientId) is not null)
+        return turn.Kind == TurnKind.Message ? null : turn.TargetMessageId;
+    }
+
+    /// <summary>The client's id the load checks: a regenerate's is its reply's, which a retry may have stored.</summary>
+    public static string? IdToCheck(ChatTurn turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return turn.Kind == TurnKind.Regenerate ? null : turn.ClientMessageId;
+    }
+
+    public static TurnPlace Place(ChatTurn turn, ConversationPath path)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.IdTaken)
         {
-            throw Refuse(conversation, ErrorCodes.InvalidFrame, $"The id \"{clientId}\" is taken by a message of this conversation.");
+            throw Refuse(path, ErrorCodes.InvalidFrame, $"The id \"{turn.ClientMessageId}\" is taken by a message of this conversation.");
         }
 
+        var messages = path.Messages;
         switch (turn.Kind)
         {
             case TurnKind.Regenerate:
             {
-                var target = Find(tree, turn, conversation);
-                var asked = target.Role == MessageRoles.User ? target : target.ParentId is { } parent ? tree.Find(parent) : null;
-                return asked is { Role: MessageRoles.User }
-                    ? new TurnPlace(asked, tree.PathTo(asked.ParentId), asked.Content)
-                    : throw Refuse(conversation, ErrorCodes.InvalidTarget, "That reply answers no stored message, so it cannot be regenerated.");
+                var target = Target(turn, path);
+                // A reply's user message is the one above it on the path: gone (trimmed) or not a user's, nothing to answer again.
+                var at = target.Role == MessageRoles.User ? messages.Count - 1
+                    : messages.Count >= 2 && messages[^2].Id == target.ParentId ? messages.Count - 2
+                    : -1;
+                return at >= 0 && messages[at] is { Role: MessageRoles.User } asked
+                    ? new TurnPlace(asked, Above(messages, at), asked.Content)
+                    : throw Refuse(path, ErrorCodes.InvalidTarget, "That reply answers no stored message, so it cannot be regenerated.");
             }
 
             case TurnKind.Edit:
             {
-                var target = Find(tree, turn, conversation);
+                var target = Target(turn, path);
                 if (target.Role != MessageRoles.User)
                 {
-                    throw Refuse(conversation, ErrorCodes.InvalidTarget, "Only your own messages can be edited; regenerate a reply instead.");
+                    throw Refuse(path, ErrorCodes.InvalidTarget, "Only your own messages can be edited; regenerate a reply instead.");
                 }
 
                 var edited = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt, ParentId: target.ParentId);
-                return new TurnPlace(edited, tree.PathTo(target.ParentId), turn.Content);
+                return new TurnPlace(edited, Above(messages, messages.Count - 1), turn.Content);
             }
 
             default:
             {
-                var leaf = conversation.ActiveLeafId;
-                var message = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt, ParentId: leaf);
-                return new TurnPlace(message, tree.PathTo(leaf), turn.Content);
+                var message = new ConversationMessage(turn.ClientMessageId ?? ConversationIds.New(), MessageRoles.User, turn.Content, turn.ReceivedAt, ParentId: path.ActiveLeafId);
+                return new TurnPlace(message, messages, turn.Content);
             }
         }
     }
 
-    private static ConversationMessage Find(ConversationTree tree, ChatTurn turn, Conversation conversation) =>
-        tree.Find(turn.TargetMessageId!) ?? throw Refuse(conversation, ErrorCodes.NotFound, $"No message \"{turn.TargetMessageId}\" in this conversation.");
+    /// <summary>The target: the last message of the path read to it, which is empty when there is no such message.</summary>
+    private static ConversationMessage Target(ChatTurn turn, ConversationPath path) =>
+        path.Messages.Count > 0 && path.Messages[^1].Id == turn.TargetMessageId
+            ? path.Messages[^1]
+            : throw Refuse(path, ErrorCodes.NotFound, $"No message \"{turn.TargetMessageId}\" in this conversation.");
+
+    /// <summary>The branch above the path's message at <paramref name="index"/>, root first.</summary>
+    private static ConversationMessage[] Above(IReadOnlyList<ConversationMessage> messages, int index) => [.. messages.Take(index)];
 
     // No messageId on these errors: a connection drops a repeat of a reply's error, and there is no reply.
-    private static ChatTurnRejectedException Refuse(Conversation conversation, string code, string message) =>
-        new(new ErrorFrame(code, message) { ConversationId = conversation.Id });
+    private static ChatTurnRejectedException Refuse(ConversationPath path, string code, string message) =>
+        new(new ErrorFrame(code, message) { ConversationId = path.Id });
 }

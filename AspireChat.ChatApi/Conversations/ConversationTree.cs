@@ -44,18 +44,7 @@ public sealed class ConversationTree
         parentId is null ? _roots : _children.TryGetValue(parentId, out var children) ? children : [];
 
     /// <summary>The path from a root down to <paramref name="id"/>, root first; empty for an unknown id.</summary>
-    public IReadOnlyList<ConversationMessage> PathTo(string? id)
-    {
-        List<ConversationMessage> path = [];
-        // The guard stops a cycle that only corrupt data could hold.
-        for (var message = id is null ? null : Find(id); message is not null && path.Count <= _byId.Count; message = message.ParentId is { } parent ? Find(parent) : null)
-        {
-            path.Add(message);
-        }
-
-        path.Reverse();
-        return path;
-    }
+    public IReadOnlyList<ConversationMessage> PathTo(string? id) => ConversationPath.Walk(Find, id, int.MaxValue);
 
     /// <summary>Follows the newest child from <paramref name="id"/> down to a leaf: the branch a switch to it shows.</summary>
     public string NewestLeafUnder(string id)

@@ -19,6 +19,15 @@ public interface IConversationStore
     Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What a turn reads: the conversation's metadata and the branch ending at <paramref name="toMessageId"/> (null: the
+    /// active leaf), walked up its parents only as far as <paramref name="maxCharacters"/> of history reach
+    /// (<see cref="ConversationPath.Walk"/>), so a turn's read does not grow with the conversation; and whether
+    /// <paramref name="idToCheck"/> (null: none) is the id of a message of the conversation. Null when the
+    /// conversation is not the owner's.
+    /// </summary>
+    Task<ConversationPath?> GetPathAsync(string ownerId, string conversationId, string? toMessageId, int maxCharacters, string? idToCheck, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Appends a user message and the assistant's reply as one atomic step, trimming the oldest
     /// messages past the configured cap, and makes the reply the active leaf. The user message hangs
     /// under its <see cref="ConversationMessage.ParentId"/> (null: a root); when it is stored already

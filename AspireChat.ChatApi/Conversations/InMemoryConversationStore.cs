@@ -53,6 +53,22 @@ public sealed class InMemoryConversationStore(IOptions<ConversationOptions> opti
         }
     }
 
+    public Task<ConversationPath?> GetPathAsync(string ownerId, string conversationId, string? toMessageId, int maxCharacters, string? idToCheck, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (Find(ownerId, conversationId) is not { } entry)
+            {
+                return Task.FromResult<ConversationPath?>(null);
+            }
+
+            var tree = new ConversationTree(entry.Messages);
+            var leaf = ConversationTree.ActiveLeaf(entry.Messages, entry.Leaf);
+            return Task.FromResult<ConversationPath?>(new ConversationPath(entry.Id, entry.Title, entry.CreatedAt, entry.UpdatedAt, leaf,
+                ConversationPath.Walk(tree.Find, toMessageId ?? leaf, maxCharacters), idToCheck is not null && tree.Find(idToCheck) is not null));
+        }
+    }
+
     public Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -17,8 +17,21 @@ internal static class RedisKeys
     /// <summary>Hash: the conversation's <see cref="ConversationFields"/>.</summary>
     public static string Conversation(string conversationId) => Tagged(conversationId);
 
-    /// <summary>List: one message JSON per element, oldest first, each naming its parent: the whole tree.</summary>
-    public static string Messages(string conversationId) => $"{Tagged(conversationId)}:messages";
+    /// <summary>
+    /// Hash: message id → the message's JSON, naming its parent (<c>""</c> for a root): the whole tree, and what a turn
+    /// walks up from a message to read its branch without the rest.
+    /// </summary>
+    public static string MessagesById(string conversationId) => $"{Tagged(conversationId)}:message";
+
+    /// <summary>
+    /// Sorted set: the message ids, scored by the order they were written (<see cref="ConversationFields.Seq"/>): the
+    /// tree oldest first, and the oldest that trimming takes out.
+    /// </summary>
+    public static string MessageOrder(string conversationId) => $"{Tagged(conversationId)}:order";
+
+    /// <summary>Every key that holds the conversation itself (not its replies or lease): what a delete removes.</summary>
+    public static string[] ConversationKeys(string conversationId) =>
+        [Conversation(conversationId), MessagesById(conversationId), MessageOrder(conversationId), ListLayout.Messages(conversationId)];
 
     /// <summary>
     /// Sorted set: the owner's conversation ids, scored by last update (Unix milliseconds). Tagged by owner: its slot
@@ -96,7 +109,7 @@ internal static class RedisKeys
         /// <summary>Hash: owner, title, createdAt, updatedAt, leaf (as <see cref="ConversationFields"/>).</summary>
         public static string Conversation(string conversationId) => $"{Prefix}conversation:{conversationId}";
 
-        /// <summary>List: the tree's message JSON, as <see cref="Messages"/> holds it.</summary>
+        /// <summary>List: the tree's message JSON, as <see cref="ListLayout.Messages"/> holds it.</summary>
         public static string Messages(string conversationId) => $"{Prefix}conversation:{conversationId}:messages";
 
         /// <summary>Sorted set: the owner's conversation ids by last update.</summary>
@@ -112,6 +125,16 @@ internal static class RedisKeys
         public static string ReplyStream(string messageId) => $"{Prefix}reply:{messageId}";
     }
 
+    /// <summary>
+    /// The key of the hash-tagged layout before messages were stored by id (up to 021e57e), read only to convert a
+    /// conversation on first touch (<c>RedisConversationStore.ListLayout.cs</c>, docs/redis.md "The message list").
+    /// </summary>
+    public static class ListLayout
+    {
+        /// <summary>List: one message JSON per element, oldest first, each naming its parent: the whole tree.</summary>
+        public static string Messages(string conversationId) => $"{Tagged(conversationId)}:messages";
+    }
+
     /// <summary>The fields of a conversation's hash.</summary>
     public static class ConversationFields
     {
@@ -122,6 +145,9 @@ internal static class RedisKeys
 
         /// <summary>The active leaf's message id; absent in a conversation written before trees (its newest message is).</summary>
         public const string Leaf = "leaf";
+
+        /// <summary>The last number given to a message of <see cref="MessageOrder"/> (HINCRBY).</summary>
+        public const string Seq = "seq";
     }
 
     /// <summary>The fields of a reply stream's entries; the first entry (the start) also has the owner, the user message and the origin.</summary>

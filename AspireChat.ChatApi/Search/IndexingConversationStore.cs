@@ -41,6 +41,9 @@ public sealed class IndexingConversationStore(IConversationStore inner, ISearchI
     public Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
         inner.GetAsync(ownerId, conversationId, cancellationToken);
 
+    public Task<ConversationPath?> GetPathAsync(string ownerId, string conversationId, string? toMessageId, int maxCharacters, string? idToCheck, CancellationToken cancellationToken) =>
+        inner.GetPathAsync(ownerId, conversationId, toMessageId, maxCharacters, idToCheck, cancellationToken);
+
     public async Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userMessage);

@@ -10,6 +10,7 @@ namespace AspireChat.Tests.Fakes;
 internal sealed class FailOnceRedis
 {
     private Func<MethodInfo, object?[], bool>? _failNext;
+    private Hook? _beforeNext;
 
     private FailOnceRedis(IConnectionMultiplexer inner) => Multiplexer = MultiplexerProxy.Create(inner, this);
 
@@ -20,8 +21,24 @@ internal sealed class FailOnceRedis
     /// <summary>The next database call matching <paramref name="match"/> (method, arguments) fails; the ones after it run.</summary>
     public void FailNext(Func<MethodInfo, object?[], bool> match) => _failNext = match;
 
+    /// <summary>
+    /// Runs <paramref name="action"/> just before the next database call matching <paramref name="match"/> is sent: what
+    /// another client did in between, at an exact point.
+    /// </summary>
+    public void BeforeNext(Func<MethodInfo, object?[], bool> match, Action action) => _beforeNext = new Hook(match, action);
+
+    private void RunBefore(MethodInfo method, object?[] arguments)
+    {
+        if (_beforeNext is { } before && before.Match(method, arguments) && Interlocked.CompareExchange(ref _beforeNext, null, before) == before)
+        {
+            before.Action();
+        }
+    }
+
     private bool ShouldFail(MethodInfo method, object?[] arguments) =>
         _failNext is { } match && match(method, arguments) && Interlocked.CompareExchange(ref _failNext, null, match) == match;
+
+    private sealed record Hook(Func<MethodInfo, object?[], bool> Match, Action Action);
 
     private static readonly MethodInfo FromException = typeof(Task).GetMethods().Single(m => m.Name == nameof(Task.FromException) && m.IsGenericMethod);
 
@@ -62,6 +79,7 @@ internal sealed class FailOnceRedis
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
+            _owner.RunBefore(targetMethod!, args ?? []);
             if (_owner.ShouldFail(targetMethod!, args ?? []) && targetMethod!.ReturnType.IsGenericType && targetMethod.ReturnType.GetGenericTypeDefinition() == typeof(Task<>))
             {
                 var lost = new RedisConnectionException(ConnectionFailureType.SocketClosed, CommandFlags.None, $"{targetMethod.Name} failed: the connection to Redis was lost (injected).", null, CommandStatus.Unknown);

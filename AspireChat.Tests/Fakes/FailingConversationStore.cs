@@ -24,6 +24,9 @@ public sealed class FailingConversationStore(IConversationStore inner) : IConver
     public Task<Conversation?> GetAsync(string ownerId, string conversationId, CancellationToken cancellationToken) =>
         FailReads ? throw new IOException("store down") : inner.GetAsync(ownerId, conversationId, cancellationToken);
 
+    public Task<ConversationPath?> GetPathAsync(string ownerId, string conversationId, string? toMessageId, int maxCharacters, string? idToCheck, CancellationToken cancellationToken) =>
+        FailReads ? throw new IOException("store down") : inner.GetPathAsync(ownerId, conversationId, toMessageId, maxCharacters, idToCheck, cancellationToken);
+
     public Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
     {
         WriteAttempts++;

@@ -229,7 +229,7 @@ public class SearchBenchmarks
     }
 
     /// <summary>A throw-away redis-server on a free loopback port, nothing saved, stopped with the process.</summary>
-    private static class BenchRedis
+    internal static class BenchRedis
     {
         public static async Task<ConnectionMultiplexer> StartAsync()
         {

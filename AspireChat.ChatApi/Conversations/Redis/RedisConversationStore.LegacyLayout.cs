@@ -15,24 +15,21 @@ namespace AspireChat.ChatApi.Conversations.Redis;
 public sealed partial class RedisConversationStore
 {
     // Writes the moved conversation unless today's hash exists: two instances moving it at once write it once. The old
-    // list's elements are copied byte for byte (compact JSON holds no newline, so @Items is them joined by newlines).
+    // list's elements are written into the messages by id (@Items: as StoredItems joins them).
     private static readonly LuaScript MoveScript = LuaScript.Prepare($$"""
         if redis.call('EXISTS', @Conversation) == 1 then return 0 end
         redis.call('HSET', @Conversation, '{{Fields.Owner}}', @Owner, '{{Fields.Title}}', @Title, '{{Fields.CreatedAt}}', @CreatedAt, '{{Fields.UpdatedAt}}', @UpdatedAt)
         if @Leaf ~= '' then redis.call('HSET', @Conversation, '{{Fields.Leaf}}', @Leaf) end
-        local items = {}
-        for item in string.gmatch(@Items, '[^\n]+') do items[#items + 1] = item end
-        if #items > 0 then redis.call('RPUSH', @Messages, unpack(items)) end
-        redis.call('PEXPIRE', @Conversation, @Ttl)
-        redis.call('PEXPIRE', @Messages, @Ttl)
+        {{WriteItems}}
+        {{Expire}}
         return 1
         """);
 
     /// <summary>
-    /// Moves the conversation from the old layout, if it is there: today's keys first, then the reply its old instance
-    /// left unfinished (saved as interrupted, as a finalizer would), then the owner's index, and the old keys last, so a
-    /// crash anywhere in between leaves the old keys to move again (the script writes once, the append is idempotent).
-    /// Returns whether there was anything to move.
+    /// Moves the conversation from the old layout, if it is there: today's keys first, with the reply its old instance
+    /// left unfinished (saved as interrupted, as a finalizer would) in the same script, so another instance never reads
+    /// the moved conversation without it; then the owner's index, and the old keys last, so a crash anywhere in between
+    /// leaves the old keys to move again (the script writes once). Returns whether there was anything to move.
     /// </summary>
     private async Task<bool> MoveFromLegacyLayoutAsync(string conversationId, CancellationToken cancellationToken)
     {
@@ -48,26 +45,28 @@ public sealed partial class RedisConversationStore
 
         var items = await listing.WaitAsync(cancellationToken);
         var ttl = options.Value.TimeToLive;
+        var (leaf, updatedAt) = (meta.GetValueOrDefault(Fields.Leaf) ?? "", meta[Fields.UpdatedAt]);
+        ConversationMessage[] unfinished = [];
+        if ((string?)await latest.WaitAsync(cancellationToken) is { } replyId && await ReadUnfinishedAsync(conversationId, replyId, cancellationToken) is { } turn)
+        {
+            // The user message is in the list already only when the reply was a regenerate.
+            var stored = ReadMessages(items).Any(m => m.Id == turn.User.Id);
+            unfinished = stored ? [turn.Reply with { ParentId = turn.User.Id }] : [turn.User, turn.Reply with { ParentId = turn.User.Id }];
+            (leaf, updatedAt) = (replyId, Format(timeProvider.GetUtcNow()));
+        }
+
         await database.ScriptEvaluateAsync(MoveScript, new Move(
             Conversation(conversationId),
-            Messages(conversationId),
+            MessagesById(conversationId),
+            MessageOrder(conversationId),
             ownerId,
             meta[Fields.Title],
             meta[Fields.CreatedAt],
-            meta[Fields.UpdatedAt],
-            meta.GetValueOrDefault(Fields.Leaf) ?? "",
-            JoinItems(items),
+            updatedAt,
+            leaf,
+            StoredItems(items, unfinished),
             (long)ttl.TotalMilliseconds)).WaitAsync(cancellationToken);
-
-        if ((string?)await latest.WaitAsync(cancellationToken) is { } replyId && await ReadUnfinishedAsync(conversationId, replyId, cancellationToken) is { } turn)
-        {
-            // Moves the index too.
-            await AppendTurnAsync(ownerId, conversationId, turn.User, turn.Reply, cancellationToken);
-        }
-        else
-        {
-            await UpdateIndexAsync(ownerId, conversationId, Parse(meta[Fields.UpdatedAt]), ttl).WaitAsync(cancellationToken);
-        }
+        await UpdateIndexAsync(ownerId, conversationId, Parse(updatedAt), ttl).WaitAsync(cancellationToken);
 
         await Task.WhenAll(
             database.KeyDeleteAsync(Legacy.Conversation(conversationId)),
@@ -119,23 +118,5 @@ public sealed partial class RedisConversationStore
         return (user, new ConversationMessage(replyId, MessageRoles.Assistant, text, timeProvider.GetUtcNow(), FinishReasons.Interrupted));
     }
 
-    private static byte[] JoinItems(RedisValue[] items)
-    {
-        var joined = new List<byte>();
-        foreach (var item in items)
-        {
-            var bytes = (byte[])item!;
-            if (bytes.Contains((byte)'\n'))
-            {
-                throw new InvalidDataException("A message of the old layout holds a newline, which compact JSON never does.");
-            }
-
-            joined.AddRange(bytes);
-            joined.Add((byte)'\n');
-        }
-
-        return [.. joined];
-    }
-
-    private sealed record Move(RedisKey Conversation, RedisKey Messages, string Owner, string Title, string CreatedAt, string UpdatedAt, string Leaf, byte[] Items, long Ttl);
+    private sealed record Move(RedisKey Conversation, RedisKey Messages, RedisKey Order, string Owner, string Title, string CreatedAt, string UpdatedAt, string Leaf, byte[] Items, long Ttl);
 }

@@ -8,57 +8,138 @@ using Fields = AspireChat.ChatApi.Redis.RedisKeys.ConversationFields;
 namespace AspireChat.ChatApi.Conversations.Redis;
 
 /// <summary>
-/// Conversations in Redis: a hash of metadata, a list of message JSON and a per-owner sorted set
-/// (docs/redis.md). The conversation's keys share its hash tag, the owner's index has the owner's, so
-/// on a cluster they live in different slots: every write of a conversation is atomic (MULTI/EXEC, or a
-/// script) and refreshes the time to live of its keys, and the index is written after it, in a command
-/// of its own, in an order that leaves nothing wrong for a user if the second never runs. The list
-/// holds the whole tree: each message names its parent, and the hash names the active leaf. Appending
-/// is one script: it checks the owner and writes in the same atomic step, so a concurrent delete either
-/// comes after it (and removes the turn with the rest) or before it (and the append finds no owner).
+/// Conversations in Redis: a hash of metadata, the messages by id with the order they were written in, and a
+/// per-owner sorted set (docs/redis.md). The conversation's keys share its hash tag, the owner's index has the
+/// owner's, so on a cluster they live in different slots: every write of a conversation is atomic (MULTI/EXEC, or a
+/// script) and refreshes the time to live of its keys, and the index is written after it, in a command of its own,
+/// in an order that leaves nothing wrong for a user if the second never runs. Each message names its parent and the
+/// hash names the active leaf, so a turn reads its branch by walking up from a message (<see cref="GetPathAsync"/>)
+/// and checks an id with HEXISTS: no command of a turn reads the whole tree. Appending is one script: it checks the
+/// owner and writes in the same atomic step, so a concurrent delete either comes after it (and removes the turn with
+/// the rest) or before it (and the append finds no owner).
 /// </summary>
 public sealed partial class RedisConversationStore(IConnectionMultiplexer redis, IOptions<ConversationOptions> options, TimeProvider timeProvider) : IConversationStore
 {
-    // The ids of the list's messages, as a Lua set. Every element starts {"id":"…", (System.Text.Json writes
-    // the first property first and escapes any quote inside a string), so the id is read without decoding
-    // the whole message.
-    private const string ReadIds = """
-        local ids = {}
-        for _, item in ipairs(redis.call('LRANGE', @Messages, 0, -1)) do
-          local literal = string.match(item, '^{"id":("[^"]*")')
-          if literal then ids[cjson.decode('[' .. literal .. ']')[1]] = true end
-        end
+    // What the scripts answer when the conversation is still in the message list of the release before (see
+    // RedisConversationStore.ListLayout.cs): the caller converts it and asks again.
+    private const long ConvertFirst = 3;
+
+    // Every script of a conversation's messages starts so: not the owner's (or gone) → 0, still a list → ConvertFirst.
+    private static readonly string CheckOwnerAndLayout = $$"""
+        if redis.call('HGET', @Conversation, '{{Fields.Owner}}') ~= @Owner then return 0 end
+        if redis.call('EXISTS', @List) == 1 then return {{ConvertFirst}} end
         """;
 
-    // Returns 0 when the conversation is not the owner's, 1 when the turn was appended, 2 when its reply
-    // was already (a retry whose first answer was lost). A user message stored already (a regenerate) is
-    // not added again. StackExchange.Redis sends it by its SHA1 and sends the text again when Redis
-    // answers NOSCRIPT (after a restart or SCRIPT FLUSH).
-    private static readonly LuaScript AppendTurnScript = LuaScript.Prepare($$"""
-        if redis.call('HGET', @Conversation, '{{Fields.Owner}}') ~= @Owner then return 0 end
-        {{ReadIds}}
-        if ids[@ReplyId] then return 2 end
-        if ids[@UserId] then
-          redis.call('RPUSH', @Messages, @Reply)
-        else
-          redis.call('RPUSH', @Messages, @User, @Reply)
-        end
-        redis.call('LTRIM', @Messages, -tonumber(@MaxMessages), -1)
-        redis.call('HSET', @Conversation, '{{Fields.UpdatedAt}}', @UpdatedAt, '{{Fields.Leaf}}', @ReplyId)
+    // Refreshes the time to live of every key of the conversation's own.
+    private const string Expire = """
         redis.call('PEXPIRE', @Conversation, @Ttl)
         redis.call('PEXPIRE', @Messages, @Ttl)
+        redis.call('PEXPIRE', @Order, @Ttl)
+        """;
+
+    // Returns 0 when the conversation is not the owner's, 1 when the turn was appended, 2 when its reply was already
+    // (a retry whose first answer was lost), ConvertFirst. A user message stored already (a regenerate) is not added
+    // again. Past @MaxMessages the oldest are trimmed, in chunks that stay within Lua's unpack limit. StackExchange.Redis
+    // sends it by its SHA1 and sends the text again when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH).
+    private static readonly LuaScript AppendTurnScript = LuaScript.Prepare($$"""
+        {{CheckOwnerAndLayout}}
+        if redis.call('HEXISTS', @Messages, @ReplyId) == 1 then return 2 end
+        if redis.call('HEXISTS', @Messages, @UserId) == 0 then
+          redis.call('HSET', @Messages, @UserId, @User)
+          redis.call('ZADD', @Order, redis.call('HINCRBY', @Conversation, '{{Fields.Seq}}', 1), @UserId)
+        end
+        redis.call('HSET', @Messages, @ReplyId, @Reply)
+        redis.call('ZADD', @Order, redis.call('HINCRBY', @Conversation, '{{Fields.Seq}}', 1), @ReplyId)
+        local excess = redis.call('ZCARD', @Order) - tonumber(@MaxMessages)
+        if excess > 0 then
+          local oldest = redis.call('ZRANGE', @Order, 0, excess - 1)
+          for i = 1, #oldest, 1000 do redis.call('HDEL', @Messages, unpack(oldest, i, math.min(i + 999, #oldest))) end
+          redis.call('ZREMRANGEBYRANK', @Order, 0, excess - 1)
+        end
+        redis.call('HSET', @Conversation, '{{Fields.UpdatedAt}}', @UpdatedAt, '{{Fields.Leaf}}', @ReplyId)
+        {{Expire}}
         return 1
         """);
 
-    // Returns 0 when the conversation is not the owner's or has no such message, else 1.
+    // Returns 0 when the conversation is not the owner's or has no such message, 1 when set, ConvertFirst.
     private static readonly LuaScript SetLeafScript = LuaScript.Prepare($$"""
-        if redis.call('HGET', @Conversation, '{{Fields.Owner}}') ~= @Owner then return 0 end
-        {{ReadIds}}
-        if not ids[@Leaf] then return 0 end
+        {{CheckOwnerAndLayout}}
+        if redis.call('HEXISTS', @Messages, @Leaf) == 0 then return 0 end
         redis.call('HSET', @Conversation, '{{Fields.Leaf}}', @Leaf)
-        redis.call('PEXPIRE', @Conversation, @Ttl)
-        redis.call('PEXPIRE', @Messages, @Ttl)
+        {{Expire}}
         return 1
+        """);
+
+    // Returns { 0 } when the conversation is not the owner's, { ConvertFirst }, else { 1, title, createdAt, updatedAt,
+    // active leaf or '', idToCheck taken (0/1), the path's messages from @To (or the active leaf) up, newest first }.
+    // The walk is ConversationPath.Walk's: the first two whatever their length, then while the characters stay within
+    // @MaxCharacters. It stops at a root ("" or no parent), at a parent that is gone (trimmed), and at a message seen
+    // before. A message is not decoded (cjson would cost more than the rest of the turn): System.Text.Json escapes every
+    // quote inside a string, so the first unescaped ,"parentId":" is the parent's field, and the first "content":" the
+    // content's (no string holds a quote unescaped); the content's UTF-16 length is counted from its JSON as C# counts
+    // it: an escape (\n, \u0022) is one, and a surrogate pair is two \uXXXX. System.Text.Json's default encoder, which
+    // writes every stored message, escapes every character outside ASCII, so a byte is a character.
+    private static readonly LuaScript PathScript = LuaScript.Prepare($$"""
+        -- The raw JSON of the string after a field's name: up to the first quote not escaped by a backslash.
+        local function raw_string(item, field)
+          local from = string.find(item, field, 1, true)
+          if not from then return nil end
+          from = from + #field
+          local to = from
+          while true do
+            to = string.find(item, '"', to, true)
+            if not to then return nil end
+            local back = to - 1
+            while string.byte(item, back) == 92 do back = back - 1 end
+            if (to - 1 - back) % 2 == 0 then return string.sub(item, from, to - 1) end
+            to = to + 1
+          end
+        end
+        -- Plain finds only (memchr), from one escape to the next: a pattern or gsub over the text costs as much as the
+        -- rest of the turn.
+        local function content_length(item)
+          local at = string.find(item, '"content":"', 1, true)
+          if not at then return 0 end
+          at = at + 11
+          local length = 0
+          local quote = string.find(item, '"', at, true)
+          while quote do
+            local escape = string.find(item, '\\', at, true)
+            if not escape or escape > quote then return length + quote - at end
+            length = length + escape - at + 1
+            if string.byte(item, escape + 1) == 117 then at = escape + 6 else at = escape + 2 end
+            if quote < at then quote = string.find(item, '"', at, true) end
+          end
+          return length
+        end
+        local function parent(item)
+          local id = raw_string(item, ',"parentId":"')
+          if id and string.find(id, '\\', 1, true) then id = cjson.decode('"' .. id .. '"') end
+          return id
+        end
+        local meta = redis.call('HMGET', @Conversation, '{{Fields.Owner}}', '{{Fields.Title}}', '{{Fields.CreatedAt}}', '{{Fields.UpdatedAt}}', '{{Fields.Leaf}}')
+        if meta[1] ~= @Owner then return { 0 } end
+        if redis.call('EXISTS', @List) == 1 then return { {{ConvertFirst}} } end
+        local leaf = meta[5]
+        if not leaf or redis.call('HEXISTS', @Messages, leaf) == 0 then leaf = redis.call('ZRANGE', @Order, -1, -1)[1] or '' end
+        local taken = 0
+        if @IdToCheck ~= '' then taken = redis.call('HEXISTS', @Messages, @IdToCheck) end
+        local result = { 1, meta[2], meta[3], meta[4], leaf, taken }
+        local id = @To
+        if id == '' then id = leaf end
+        local seen, spent, budget = {}, 0, tonumber(@MaxCharacters)
+        while id and id ~= '' and not seen[id] do
+          local item = redis.call('HGET', @Messages, id)
+          if not item then break end
+          if #result >= 8 then
+            spent = spent + content_length(item)
+            if spent > budget then break end
+          end
+          seen[id] = true
+          result[#result + 1] = item
+          id = parent(item)
+        end
+        return result
         """);
 
     // Returns 0 when the conversation is not the owner's, else 1.
@@ -118,10 +199,13 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
     {
         ArgumentNullException.ThrowIfNull(ownerId);
         ArgumentNullException.ThrowIfNull(conversationId);
-        // In one transaction, so the messages match the metadata they are read with.
+        // In one transaction, so the messages match the metadata they are read with: the whole tree, for the reads
+        // that show or search all of it (GET, export, shares, search, the branch switcher), never for a turn.
         var transaction = Database.CreateTransaction();
         var reading = transaction.HashGetAllAsync(Conversation(conversationId));
-        var listing = transaction.ListRangeAsync(Messages(conversationId));
+        var byId = transaction.HashGetAllAsync(MessagesById(conversationId));
+        var order = transaction.SortedSetRangeByRankAsync(MessageOrder(conversationId));
+        var listed = transaction.KeyExistsAsync(ListLayout.Messages(conversationId));
         await transaction.ExecuteAsync().WaitAsync(cancellationToken);
         var meta = (await reading).ToStringDictionary();
         if (!IsOwnedBy(meta, ownerId))
@@ -131,9 +215,35 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
                 : null;
         }
 
-        var messages = ReadMessages(await listing);
+        if (await listed)
+        {
+            await ConvertListLayoutAsync(Database, conversationId, cancellationToken);
+            return await GetAsync(ownerId, conversationId, cancellationToken);
+        }
+
+        var items = (await byId).ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal);
+        var messages = ReadMessages([.. (await order).Select(id => items.GetValueOrDefault((string)id!)).Where(item => !item.IsNull)]);
         return new Conversation(conversationId, meta[Fields.Title], Parse(meta[Fields.CreatedAt]), Parse(meta[Fields.UpdatedAt]), messages,
             ConversationTree.ActiveLeaf(messages, meta.GetValueOrDefault(Fields.Leaf)));
+    }
+
+    public async Task<ConversationPath?> GetPathAsync(string ownerId, string conversationId, string? toMessageId, int maxCharacters, string? idToCheck, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ownerId);
+        ArgumentNullException.ThrowIfNull(conversationId);
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(PathScript, new ReadPath(
+            Conversation(conversationId), MessagesById(conversationId), MessageOrder(conversationId), ListLayout.Messages(conversationId),
+            ownerId, toMessageId ?? "", maxCharacters, idToCheck ?? "")).WaitAsync(cancellationToken))!;
+        if ((long)result[0] is var status and not 1)
+        {
+            return await MoveToThisLayoutAsync(conversationId, status, cancellationToken)
+                ? await GetPathAsync(ownerId, conversationId, toMessageId, maxCharacters, idToCheck, cancellationToken)
+                : null;
+        }
+
+        var path = ReadMessages([.. result[6..].Reverse().Select(item => (RedisValue)item)]);
+        return new ConversationPath(conversationId, (string)result[1]!, Parse((string)result[2]!), Parse((string)result[3]!),
+            (string?)result[4] is { Length: > 0 } leaf ? leaf : null, path, (long)result[5] == 1);
     }
 
     public async Task<bool> AppendTurnAsync(string ownerId, string conversationId, ConversationMessage userMessage, ConversationMessage assistantMessage, CancellationToken cancellationToken)
@@ -144,9 +254,11 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
         ArgumentNullException.ThrowIfNull(assistantMessage);
         var now = timeProvider.GetUtcNow();
         var ttl = options.Value.TimeToLive;
-        var result = await Database.ScriptEvaluateAsync(AppendTurnScript, new AppendTurn(
+        var result = (long)await Database.ScriptEvaluateAsync(AppendTurnScript, new AppendTurn(
             Conversation(conversationId),
-            Messages(conversationId),
+            MessagesById(conversationId),
+            MessageOrder(conversationId),
+            ListLayout.Messages(conversationId),
             ownerId,
             userMessage.Id,
             assistantMessage.Id,
@@ -155,10 +267,10 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
             options.Value.MaxMessages,
             Format(now),
             (long)ttl.TotalMilliseconds)).WaitAsync(cancellationToken);
-        if ((long)result == 0)
+        if (result is 0 or ConvertFirst)
         {
             // Not the owner's, or not under today's keys yet.
-            return await MoveFromLegacyLayoutAsync(conversationId, cancellationToken)
+            return await MoveToThisLayoutAsync(conversationId, result, cancellationToken)
                 && await AppendTurnAsync(ownerId, conversationId, userMessage, assistantMessage, cancellationToken);
         }
 
@@ -173,10 +285,11 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
         ArgumentNullException.ThrowIfNull(ownerId);
         ArgumentNullException.ThrowIfNull(conversationId);
         ArgumentNullException.ThrowIfNull(leafId);
-        var result = await Database.ScriptEvaluateAsync(SetLeafScript, new SetLeaf(
-            Conversation(conversationId), Messages(conversationId), ownerId, leafId, (long)options.Value.TimeToLive.TotalMilliseconds)).WaitAsync(cancellationToken);
-        return (long)result == 1
-            || (await MoveFromLegacyLayoutAsync(conversationId, cancellationToken) && await SetActiveLeafAsync(ownerId, conversationId, leafId, cancellationToken));
+        var result = (long)await Database.ScriptEvaluateAsync(SetLeafScript, new SetLeaf(
+            Conversation(conversationId), MessagesById(conversationId), MessageOrder(conversationId), ListLayout.Messages(conversationId),
+            ownerId, leafId, (long)options.Value.TimeToLive.TotalMilliseconds)).WaitAsync(cancellationToken);
+        return result == 1
+            || (await MoveToThisLayoutAsync(conversationId, result, cancellationToken) && await SetActiveLeafAsync(ownerId, conversationId, leafId, cancellationToken));
     }
 
     public async Task<bool> RenameAsync(string ownerId, string conversationId, string title, CancellationToken cancellationToken)
@@ -200,7 +313,7 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
 
         // An append that runs after this finds no owner and reports not found; one that ran before is deleted with the
         // rest. The index entry goes after: a crash in between leaves an id the listing skips, since its hash is gone.
-        await Database.KeyDeleteAsync([Conversation(conversationId), Messages(conversationId)]).WaitAsync(cancellationToken);
+        await Database.KeyDeleteAsync([.. ConversationKeys(conversationId).Select(key => (RedisKey)key)]).WaitAsync(cancellationToken);
         await Database.SortedSetRemoveAsync(OwnerConversations(ownerId), conversationId).WaitAsync(cancellationToken);
         return true;
     }
@@ -209,12 +322,14 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
     {
         var transaction = Database.CreateTransaction();
         var reading = transaction.HashGetAllAsync(Conversation(conversationId));
-        var counting = transaction.ListLengthAsync(Messages(conversationId));
+        var counting = transaction.HashLengthAsync(MessagesById(conversationId));
+        // A conversation not converted yet from the list of the release before: listing it does not convert it.
+        var listed = transaction.ListLengthAsync(ListLayout.Messages(conversationId));
         await transaction.ExecuteAsync();
         var meta = (await reading).ToStringDictionary();
         // Expired (the index outlives nothing by more than its own TTL) or not the owner's.
         return IsOwnedBy(meta, ownerId)
-            ? new ConversationSummary(conversationId, meta[Fields.Title], Parse(meta[Fields.CreatedAt]), Parse(meta[Fields.UpdatedAt]), (int)await counting)
+            ? new ConversationSummary(conversationId, meta[Fields.Title], Parse(meta[Fields.CreatedAt]), Parse(meta[Fields.UpdatedAt]), (int)(await counting + await listed))
             : null;
     }
 
@@ -229,14 +344,29 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
     }
 
     /// <summary>
-    /// A message as the list holds it: a root's parent is written as "" so that a message without the
+    /// Converts the conversation to this layout when a script answered <see cref="ConvertFirst"/>, or moves it from the
+    /// untagged one when it answered 0 (not the owner's, or not under these keys). Returns whether to ask again.
+    /// </summary>
+    private async Task<bool> MoveToThisLayoutAsync(string conversationId, long scriptResult, CancellationToken cancellationToken)
+    {
+        if (scriptResult == ConvertFirst)
+        {
+            await ConvertListLayoutAsync(Database, conversationId, cancellationToken);
+            return true;
+        }
+
+        return await MoveFromLegacyLayoutAsync(conversationId, cancellationToken);
+    }
+
+    /// <summary>
+    /// A message as the store holds it: a root's parent is written as "" so that a message without the
     /// field at all is known for one written before conversations were trees.
     /// </summary>
     private static byte[] Serialize(ConversationMessage message) =>
         JsonSerializer.SerializeToUtf8Bytes(message with { ParentId = message.ParentId ?? "" }, RedisConversationJsonContext.Default.ConversationMessage);
 
     /// <summary>
-    /// The list's messages, oldest first. One written before trees has no parent field: it follows the
+    /// Stored messages, oldest first (or a path, root first). One written before trees has no parent field: it follows the
     /// element before it, so an old conversation reads as the single branch it was, with nothing migrated.
     /// </summary>
     internal static ConversationMessage[] ReadMessages(RedisValue[] items)
@@ -244,7 +374,7 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
         var messages = new ConversationMessage[items.Length];
         for (var i = 0; i < items.Length; i++)
         {
-            var message = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)items[i]).Span, RedisConversationJsonContext.Default.ConversationMessage)!;
+            var message = Deserialize(items[i]);
             messages[i] = message with
             {
                 ParentId = message.ParentId switch
@@ -259,6 +389,9 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
         return messages;
     }
 
+    private static ConversationMessage Deserialize(RedisValue item) =>
+        JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)item).Span, RedisConversationJsonContext.Default.ConversationMessage)!;
+
     private static bool IsOwnedBy(Dictionary<string, string> meta, string ownerId) =>
         meta.TryGetValue(Fields.Owner, out var owner) && owner == ownerId;
 
@@ -270,6 +403,8 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
     private sealed record AppendTurn(
         RedisKey Conversation,
         RedisKey Messages,
+        RedisKey Order,
+        RedisKey List,
         string Owner,
         string UserId,
         string ReplyId,
@@ -279,7 +414,9 @@ public sealed partial class RedisConversationStore(IConnectionMultiplexer redis,
         string UpdatedAt,
         long Ttl);
 
-    private sealed record SetLeaf(RedisKey Conversation, RedisKey Messages, string Owner, string Leaf, long Ttl);
+    private sealed record SetLeaf(RedisKey Conversation, RedisKey Messages, RedisKey Order, RedisKey List, string Owner, string Leaf, long Ttl);
+
+    private sealed record ReadPath(RedisKey Conversation, RedisKey Messages, RedisKey Order, RedisKey List, string Owner, string To, int MaxCharacters, string IdToCheck);
 
     private sealed record Rename(RedisKey Conversation, string Owner, string Title);
 }

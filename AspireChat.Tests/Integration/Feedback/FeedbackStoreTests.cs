@@ -100,46 +100,45 @@ public sealed class InMemoryFeedbackStoreTests : FeedbackStoreTests
     protected override IFeedbackStore Feedback => new InMemoryFeedbackStore(_conversations);
 }
 
-public sealed class RedisFeedbackStoreTests(SharedRedis redis) : FeedbackStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
+/// <summary>On one redis-server (<see cref="SingleNodeRedisFeedbackStoreTests"/>) and on a Redis Cluster (<see cref="ClusterRedisFeedbackStoreTests"/>).</summary>
+public abstract class RedisFeedbackStoreTests(SharedRedis redis, RedisTopology topology) : FeedbackStoreTests, IClassFixture<SharedRedis>, IAsyncLifetime
 {
-    private string _connectionString = null!;
     private ConnectionMultiplexer _client = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _connectionString = await redis.ConnectionStringAsync(RedisTopology.SingleNode);
-        _client = TestRedis.Connect(_connectionString);
-    }
+    public async ValueTask InitializeAsync() => _client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
 
     protected override IConversationStore Conversations => new RedisConversationStore(_client, Microsoft.Extensions.Options.Options.Create(new ConversationOptions()), TimeProvider.System);
 
     protected override IFeedbackStore Feedback => new RedisFeedbackStore(_client);
 
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
-    public async Task TheStoredElementChangesOnlyByItsRating()
+    public async Task TheStoredMessageChangesOnlyByItsRating()
     {
         var (id, _, reply) = await TurnAsync("Unchanged, byte for byte: \u00e9\u00e8 \ud83d\ude00 \\ \" </script>");
-        var key = RedisKeys.Messages(id);
-        var before = (byte[])(await _client.GetDatabase().ListGetByIndexAsync(key, 1))!;
+        var key = RedisKeys.MessagesById(id);
+        var before = (byte[])(await _client.GetDatabase().HashGetAsync(key, reply.Id))!;
 
         await Feedback.SetAsync(Owner, id, reply.Id, new MessageFeedback(FeedbackRatings.Down, "why", DateTimeOffset.UtcNow), Token);
-        var rated = (string)(await _client.GetDatabase().ListGetByIndexAsync(key, 1))!;
+        var rated = (string)(await _client.GetDatabase().HashGetAsync(key, reply.Id))!;
         await Feedback.SetAsync(Owner, id, reply.Id, null, Token);
-        var after = (byte[])(await _client.GetDatabase().ListGetByIndexAsync(key, 1))!;
+        var after = (byte[])(await _client.GetDatabase().HashGetAsync(key, reply.Id))!;
 
         Assert.Equal(before, after);
         Assert.EndsWith(",\"feedback\":{\"rating\":\"down\",\"comment\":\"why\",", rated[..(rated.IndexOf("\"updatedAt\"", StringComparison.Ordinal))], StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task AReplyWrittenBeforeTreesIsRatedToo()
+    public async Task AReplyInTheMessageListOfAReleaseBeforeTreesIsConvertedAndRated()
     {
         var created = await Conversations.CreateAsync(Owner, "Old", Token);
-        var key = RedisKeys.Messages(created.Id);
-        // The layout of a release before trees and trace ids: no parentId, no telemetry fields.
-        await _client.GetDatabase().ListRightPushAsync(key, [
+        // The list of a release before trees and trace ids: no parentId, no telemetry fields.
+        await _client.GetDatabase().ListRightPushAsync(RedisKeys.ListLayout.Messages(created.Id), [
             """{"id":"old-user","role":"user","content":"Hi","createdAt":"2025-01-01T00:00:00+00:00"}""",
             """{"id":"old-reply","role":"assistant","content":"Hello","createdAt":"2025-01-01T00:00:01+00:00","finishReason":"stop"}""",
         ]);
@@ -148,8 +147,17 @@ public sealed class RedisFeedbackStoreTests(SharedRedis redis) : FeedbackStoreTe
 
         Assert.Equal(FeedbackOutcome.Saved, result.Outcome);
         Assert.Null(result.Message!.TraceId);
+        Assert.Equal("old-user", result.Message.ParentId);
+        Assert.False(await _client.GetDatabase().KeyExistsAsync(RedisKeys.ListLayout.Messages(created.Id)), "The list should have been converted.");
         var messages = (await Conversations.GetAsync(Owner, created.Id, Token))!.Messages;
         Assert.Equal(FeedbackRatings.Up, messages[1].Feedback!.Rating);
         Assert.Equal("old-user", messages[1].ParentId);
     }
 }
+
+[Trait("Redis", nameof(RedisTopology.SingleNode))]
+public sealed class SingleNodeRedisFeedbackStoreTests(SharedRedis redis) : RedisFeedbackStoreTests(redis, RedisTopology.SingleNode);
+
+/// <summary>A rating touches only its conversation's keys, all under the tag <c>{conversationId}</c>.</summary>
+[Trait("Redis", nameof(RedisTopology.Cluster))]
+public sealed class ClusterRedisFeedbackStoreTests(SharedRedis redis) : RedisFeedbackStoreTests(redis, RedisTopology.Cluster);

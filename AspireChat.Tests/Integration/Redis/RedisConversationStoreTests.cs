@@ -114,7 +114,7 @@ public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixtu
         var (user, reply) = Turn("hi");
         await store.AppendTurnAsync(_owner, conversation.Id, user, reply, Token);
 
-        foreach (var key in new[] { RedisKeys.Conversation(conversation.Id), RedisKeys.Messages(conversation.Id), RedisKeys.OwnerConversations(_owner) })
+        foreach (var key in new[] { RedisKeys.Conversation(conversation.Id), RedisKeys.MessagesById(conversation.Id), RedisKeys.MessageOrder(conversation.Id), RedisKeys.OwnerConversations(_owner) })
         {
             var ttl = await _client!.GetDatabase().KeyTimeToLiveAsync(key);
             Assert.InRange(ttl!.Value.TotalMilliseconds, 9 * 60_000, 10 * 60_000);
@@ -190,7 +190,7 @@ public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixtu
         Assert.Empty(await store.ListAsync(_owner, Token));
         Assert.False(await store.DeleteAsync(_owner, conversation.Id, Token));
         Assert.False(await store.AppendTurnAsync(_owner, conversation.Id, Turn("late").User, Turn("late").Reply, Token));
-        Assert.False(await _client!.GetDatabase().KeyExistsAsync(RedisKeys.Messages(conversation.Id)));
+        Assert.Equal(0, await _client!.GetDatabase().KeyExistsAsync([.. RedisKeys.ConversationKeys(conversation.Id).Select(key => (RedisKey)key)]));
     }
 
     [Theory, RedisTopologies]
@@ -207,7 +207,7 @@ public sealed class RedisConversationStoreTests(SharedRedis redis) : IClassFixtu
 
         Assert.True(deleted);
         Assert.Null(await store.GetAsync(_owner, conversation.Id, Token));
-        var left = await _client!.GetDatabase().KeyExistsAsync([RedisKeys.Conversation(conversation.Id), RedisKeys.Messages(conversation.Id)]);
+        var left = await _client!.GetDatabase().KeyExistsAsync([.. RedisKeys.ConversationKeys(conversation.Id).Select(key => (RedisKey)key)]);
         Assert.True(left == 0, $"{left} of the conversation's keys outlived its delete.");
         Assert.Empty(await store.ListAsync(_owner, Token));
     }

@@ -29,10 +29,10 @@ public sealed class RedisConversationTreeTests(SharedRedis redis) : IClassFixtur
     private async Task UseAsync(RedisTopology topology) => _client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
 
     [Theory, RedisTopologies]
-    public async Task AConversationWrittenBeforeTreesReadsAsOneBranchAndGrowsWithoutItsOldMessagesBeingRewritten(RedisTopology topology)
+    public async Task AConversationListWrittenBeforeTreesIsConvertedToOneBranchOnFirstTouchAndGrows(RedisTopology topology)
     {
         await UseAsync(topology);
-        // The layout of the previous release, byte for byte: no parentId, no leaf, a lastTurn field.
+        // The message list of a release before trees, byte for byte: no parentId, no leaf, a lastTurn field.
         var id = ConversationIds.New();
         var db = _client!.GetDatabase();
         string[] old =
@@ -43,7 +43,7 @@ public sealed class RedisConversationTreeTests(SharedRedis redis) : IClassFixtur
             """{"id":"a2","role":"assistant","content":"Then this.","createdAt":"2026-01-01T10:01:01+00:00","finishReason":"stop"}""",
         ];
         await db.HashSetAsync(RedisKeys.Conversation(id), [new("owner", _owner), new("title", "Old"), new("createdAt", "2026-01-01T10:00:00.0000000+00:00"), new("updatedAt", "2026-01-01T10:01:01.0000000+00:00"), new("lastTurn", "u2 a2")]);
-        await db.ListRightPushAsync(RedisKeys.Messages(id), [.. old.Select(j => (RedisValue)j)]);
+        await db.ListRightPushAsync(RedisKeys.ListLayout.Messages(id), [.. old.Select(j => (RedisValue)j)]);
         await db.SortedSetAddAsync(RedisKeys.OwnerConversations(_owner), id, 1);
         var store = Store();
 
@@ -63,8 +63,13 @@ public sealed class RedisConversationTreeTests(SharedRedis redis) : IClassFixtur
         Assert.Equal(["u1", "a1b", "u3", "a3"], tree.PathTo(grown.ActiveLeafId).Select(m => m.Id));
         Assert.Equal(["a1", "a1b"], tree.Children("u1").Select(m => m.Id));
         Assert.Equal(["u1", "a1", "u2", "a2"], tree.PathTo("a2").Select(m => m.Id));
-        // Nothing was migrated: the old elements are as they were written.
-        Assert.Equal(old, (await db.ListRangeAsync(RedisKeys.Messages(id), 0, 3)).Select(v => (string)v!));
+        // Converted on the first read: the list is gone, and each old message names the parent its place gave it.
+        Assert.False(await db.KeyExistsAsync(RedisKeys.ListLayout.Messages(id)));
+        Assert.Equal(["u1", "a1", "u2", "a2", "a1b", "u3", "a3"], (await db.SortedSetRangeByRankAsync(RedisKeys.MessageOrder(id))).Select(v => (string)v!));
+        Assert.Contains("\"parentId\":\"a1\"", (string)(await db.HashGetAsync(RedisKeys.MessagesById(id), "u2"))!, StringComparison.Ordinal);
+        var path = (await store.GetPathAsync(_owner, id, "a2", int.MaxValue, "u1", Token))!;
+        Assert.Equal(["u1", "a1", "u2", "a2"], path.Messages.Select(m => m.Id));
+        Assert.True(path.IdTaken);
     }
 
     [Theory, RedisTopologies]

@@ -1,12 +1,10 @@
 using System.Text.Json;
 using AspireChat.ChatApi.Conversations;
-using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Replies;
 using AspireChat.Tests.Fakes;
 using AspireChat.Tests.Fixtures;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
@@ -17,29 +15,16 @@ namespace AspireChat.Tests.Integration.Redis;
 /// second reply was cut by killing its instance mid-stream), loaded key by key (DUMP/RESTORE) into this test's Redis, a
 /// node or a cluster. Touching a conversation moves it to today's keys, its unfinished reply saved as interrupted.
 /// </summary>
-public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<SharedRedis>, IAsyncDisposable
+public sealed class RedisLegacyLayoutTests(SharedRedis redis) : LayoutSnapshotTests(redis, "fbaacbb")
 {
-    private static readonly string s_snapshots = Path.Combine(AppContext.BaseDirectory, "Integration", "Redis", "Snapshots");
-    private readonly List<ConnectionMultiplexer> _clients = [];
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var client in _clients)
-        {
-            await client.DisposeAsync();
-        }
-    }
-
     [Theory, RedisTopologies]
     public async Task TheOldLayoutIsMovedOnFirstTouchWithEveryMessageAndTheCutReplySavedAsInterrupted(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var database = _clients[0].GetDatabase();
+        var database = Client.GetDatabase();
         var oldItems = (await database.ListRangeAsync(RedisKeys.Legacy.Messages(snapshot.Finished))).Select(v => (byte[])v!).ToList();
         var cut = (await database.StreamRangeAsync(RedisKeys.Legacy.ReplyStream(snapshot.InterruptedReply))).Select(e => (string)e["frame"]!).ToList();
-        var store = Store(_clients[0]);
+        var store = Store(Client);
 
         var listed = await store.ListAsync(snapshot.Owner, Token);
 
@@ -48,8 +33,8 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         Assert.Equal([MessageRoles.User, MessageRoles.Assistant, MessageRoles.User, MessageRoles.Assistant], finished.Messages.Select(m => m.Role));
         Assert.Equal(["Hello", "And then?"], finished.Messages.Where(m => m.Role == MessageRoles.User).Select(m => m.Content));
         Assert.Equal(finished.Messages[^1].Id, finished.ActiveLeafId);
-        // The old elements were copied byte for byte.
-        Assert.Equal(oldItems, (await database.ListRangeAsync(RedisKeys.Messages(snapshot.Finished))).Select(v => (byte[])v!));
+        // The old elements were copied byte for byte, in their order.
+        Assert.Equal(oldItems, await LayoutSnapshot.StoredInOrderAsync(database, snapshot.Finished));
 
         var interrupted = (await store.GetAsync(snapshot.Owner, snapshot.Interrupted, Token))!;
         Assert.Equal(["Count to ten", "Tell me a long story"], interrupted.Messages.Where(m => m.Role == MessageRoles.User).Select(m => m.Content));
@@ -70,7 +55,7 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
         var now = DateTimeOffset.UtcNow;
         Assert.True(await store.AppendTurnAsync(snapshot.Owner, snapshot.Finished, new("u-new", MessageRoles.User, "More?", now, ParentId: finished.ActiveLeafId), new("a-new", MessageRoles.Assistant, "More.", now, "stop"), Token));
         Assert.Equal(snapshot.Finished, (await store.ListAsync(snapshot.Owner, Token))[0].Id);
-        foreach (var key in new RedisKey[] { RedisKeys.Conversation(snapshot.Finished), RedisKeys.Messages(snapshot.Finished), RedisKeys.OwnerConversations(snapshot.Owner) })
+        foreach (var key in new RedisKey[] { RedisKeys.Conversation(snapshot.Finished), RedisKeys.MessagesById(snapshot.Finished), RedisKeys.MessageOrder(snapshot.Finished), RedisKeys.OwnerConversations(snapshot.Owner) })
         {
             Assert.NotNull(await database.KeyTimeToLiveAsync(key));
         }
@@ -80,16 +65,14 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
     public async Task TwoInstancesTouchingAnOldConversationAtOnceMoveItOnce(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var other = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
-        _clients.Add(other);
+        var other = await ConnectAsync(topology);
 
         var read = await Task.WhenAll(
-            Task.Run(() => Store(_clients[0]).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token),
+            Task.Run(() => Store(Client).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token),
             Task.Run(() => Store(other).GetAsync(snapshot.Owner, snapshot.Interrupted, Token), Token));
 
         Assert.All(read, conversation => Assert.Equal(4, conversation!.Messages.Count));
-        var stored = await _clients[0].GetDatabase().ListRangeAsync(RedisKeys.Messages(snapshot.Interrupted));
-        Assert.Equal(4, stored.Length);
+        Assert.Equal(4, (await LayoutSnapshot.StoredInOrderAsync(Client.GetDatabase(), snapshot.Interrupted)).Count);
         Assert.Single(read[0]!.Messages, m => m.Id == snapshot.InterruptedReply);
     }
 
@@ -97,8 +80,8 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
     public async Task AMessageToAnOldConversationTakesItsLeaseAndContinuesIt(RedisTopology topology)
     {
         var snapshot = await LoadAsync(topology);
-        var store = Store(_clients[0]);
-        await using var chat = new ChatHarness(store, redis: _clients[0]);
+        var store = Store(Client);
+        await using var chat = new ChatHarness(store, redis: Client);
 
         // The lease is taken before anything reads the conversation: it finds it under the old keys.
         var claim = await chat.Leases.TakeAsync(new LeaseRequest(snapshot.Owner, snapshot.Finished, "m-next", IsNewConversation: false), Token);
@@ -117,39 +100,4 @@ public sealed class RedisLegacyLayoutTests(SharedRedis redis) : IClassFixture<Sh
 
     private static string ChunkText(string frameJson) =>
         JsonSerializer.Deserialize<JsonElement>(frameJson) is { } frame && frame.GetProperty("type").GetString() == "chunk" ? frame.GetProperty("content").GetString()! : "";
-
-    private static RedisConversationStore Store(IConnectionMultiplexer client) => new(client, Options.Create(new ConversationOptions()), TimeProvider.System);
-
-    /// <summary>
-    /// The snapshot's keys, restored into the topology's Redis as they were (no time to live, as saved); today's keys of
-    /// its conversations, which an earlier test of the class made, are deleted first.
-    /// </summary>
-    private async Task<Snapshot> LoadAsync(RedisTopology topology)
-    {
-        var manifest = JsonSerializer.Deserialize<Snapshot>(await File.ReadAllTextAsync(Path.Combine(s_snapshots, "layout-fbaacbb.json"), Token), JsonSerializerOptions.Web)!;
-        await using var source = await RedisServer.StartAsync(new RedisServerOptions { Snapshot = Path.Combine(s_snapshots, "layout-fbaacbb.rdb") });
-        await using var reader = await ConnectionMultiplexer.ConnectAsync(source.ConnectionString);
-        var client = TestRedis.Connect(await redis.ConnectionStringAsync(topology));
-        _clients.Insert(0, client);
-        var target = client.GetDatabase();
-        foreach (var id in new[] { manifest.Finished, manifest.Interrupted })
-        {
-            await target.KeyDeleteAsync(RedisKeys.Conversation(id));
-            await target.KeyDeleteAsync(RedisKeys.Messages(id));
-            await target.KeyDeleteAsync(RedisKeys.LatestReply(id));
-        }
-
-        await target.KeyDeleteAsync(RedisKeys.OwnerConversations(manifest.Owner));
-        Assert.Equal(manifest.Keys.Order(StringComparer.Ordinal), reader.GetServers()[0].Keys().Select(k => (string)k!).Order(StringComparer.Ordinal));
-        foreach (var key in manifest.Keys)
-        {
-            var dump = await reader.GetDatabase().KeyDumpAsync(key);
-            await target.KeyDeleteAsync(key);
-            await target.KeyRestoreAsync(key, dump!);
-        }
-
-        return manifest;
-    }
-
-    private sealed record Snapshot(string Commit, string Owner, string Finished, string Interrupted, string InterruptedReply, string[] Keys);
 }

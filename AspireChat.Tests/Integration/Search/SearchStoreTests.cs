@@ -228,7 +228,7 @@ public abstract class RedisSearchStoreTests(SharedRedis redis, RedisTopology top
         var id = await ConversationAsync("Dodos", "dodo bird", "extinct");
 
         // What Redis does when the conversation's time to live runs out.
-        await _client.GetDatabase().KeyDeleteAsync([RedisKeys.Conversation(id), RedisKeys.Messages(id)]);
+        await _client.GetDatabase().KeyDeleteAsync([.. RedisKeys.ConversationKeys(id).Select(key => (RedisKey)key)]);
 
         Assert.Empty(await FindAsync("dodo"));
         Assert.False(await _client.GetDatabase().HashExistsAsync($"aspirechat:owner:{{{Owner}}}:search:conversations", $"c:{id}"));

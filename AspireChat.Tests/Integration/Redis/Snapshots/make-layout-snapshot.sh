@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes layout-<commit>.rdb and .json: what ChatApi at <commit> (default fbaacbb, the last release before issue 17's
-# cluster-safe keys) writes to Redis, for RedisLegacyLayoutTests. ChatApi of that commit, built from this repository's
+# Makes layout-<commit>.rdb and .json: what ChatApi at <commit> writes to Redis, for RedisLegacyLayoutTests (default
+# fbaacbb, the last release before issue 17's cluster-safe keys) and RedisListLayoutTests (021e57e, the hash-tagged
+# message list before the per-turn layout). ChatApi of that commit, built from this repository's
 # history, with its offline model, on a redis-server of its own: one owner, a conversation of two finished turns, and a
 # conversation of one finished turn and a reply cut by kill -9 in mid-stream (its instance gone, as in an upgrade).
 # Once the dead reply's leases have lapsed every key is made persistent (PERSIST: a snapshot must not expire before the
@@ -51,7 +52,7 @@ sleep 8   # Replies:Lease (6 s): the conversation's and the producer's leases la
 
 cli() { redis-cli -p "$redis_port" "$@"; }
 cli --scan --pattern '*' | while read -r key; do cli PERSIST "$key" >/dev/null; done
-owner=$(cli --scan --pattern 'aspirechat:owner:*' | sed 's/^aspirechat:owner:\(.*\):conversations$/\1/')
+owner=$(cli --scan --pattern 'aspirechat:owner:*' | grep -v ':search:' | sed 's/^aspirechat:owner:{\{0,1\}\([^{}:]*\)}\{0,1\}:conversations$/\1/')
 cli SAVE >/dev/null
 cp "$work/layout.rdb" "$here/layout-$commit.rdb"
 cat >"$here/layout-$commit.json" <<JSON
