@@ -65,7 +65,7 @@ public sealed class InMemoryReplyBroker(IConversationStore store, InMemoryConver
                 return (null, InvalidSeq(request, resumed.Reply.Seq));
             }
         }
-        else if (await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
+        else if (!await store.ExistsAsync(request.OwnerId, request.ConversationId, cancellationToken))
         {
             return (null, notFound);
         }

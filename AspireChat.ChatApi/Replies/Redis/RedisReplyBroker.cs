@@ -74,7 +74,7 @@ internal sealed class RedisReplyBroker(
             var live = await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(request.ConversationId, messageId)).WaitAsync(cancellationToken);
             if (first.Length == 0)
             {
-                if (!live || await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
+                if (!live || !await store.ExistsAsync(request.OwnerId, request.ConversationId, cancellationToken))
                 {
                     return (null, notFound);
                 }
@@ -88,7 +88,7 @@ internal sealed class RedisReplyBroker(
                 return (null, InMemoryReplyBroker.InvalidSeq(request, last.Seq));
             }
         }
-        else if (await store.GetAsync(request.OwnerId, request.ConversationId, cancellationToken) is null)
+        else if (!await store.ExistsAsync(request.OwnerId, request.ConversationId, cancellationToken))
         {
             return (null, notFound);
         }
