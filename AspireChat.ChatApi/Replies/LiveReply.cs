@@ -19,6 +19,7 @@ public sealed class LiveReply(string? replyTo)
     private string? _text;
     private int[]? _chunkEnds;
     private readonly TaskCompletionSource<ErrorFrame?> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _refused;
     private StartFrame? _start;
     private EndFrame? _end;
 
@@ -38,6 +39,9 @@ public sealed class LiveReply(string? replyTo)
 
     /// <summary>Completes when the reply has started (null) or was refused before it started (the error).</summary>
     public Task<ErrorFrame?> Ready => _ready.Task;
+
+    /// <summary>Refused before it started (<see cref="Reject"/>): there is nothing of it to stop.</summary>
+    public bool WasRefused => Volatile.Read(ref _refused);
 
     /// <summary>Chunks streamed so far; the last chunk's <c>seq</c>.</summary>
     public long Seq
@@ -150,6 +154,8 @@ public sealed class LiveReply(string? replyTo)
     {
         lock (_lock)
         {
+            // Before the refusal goes out: whoever it reaches sees the reply refused.
+            Volatile.Write(ref _refused, true);
             Broadcast(error with { ReplyTo = ReplyTo });
             _observers.Clear();
         }

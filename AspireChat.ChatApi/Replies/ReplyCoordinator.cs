@@ -79,7 +79,8 @@ public sealed class ReplyCoordinator(
         var stopped = false;
         foreach (var turn in _running.Keys)
         {
-            if (turn.ConversationId == conversationId && turn.OwnerId == ownerId)
+            // A refused turn stays listed until its last frames are published: it stops nothing, so it is not counted.
+            if (turn.ConversationId == conversationId && turn.OwnerId == ownerId && !turn.Reply.WasRefused)
             {
                 turn.RequestStop();
                 stopped = true;
