@@ -106,7 +106,16 @@ public sealed class FindShareRateTests(BrowserFixture browser, FastChatSite web)
 
         // The reader copies it into a conversation of their own.
         await reader.GetByRole(AriaRole.Button, new() { Name = "Continue in a chat of your own" }).ClickAsync();
-        await reader.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/\?c="));
+        try
+        {
+            // The navigation is what is asserted; the new page's content is awaited below.
+            await reader.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/\?c="), new() { WaitUntil = WaitUntilState.Commit });
+        }
+        catch (TimeoutException)
+        {
+            // Say why: the page shows the copy's failure in its notice.
+            Assert.Fail($"The copy did not navigate. Notice: \"{await reader.Locator("#notice").TextContentAsync()}\"; page errors: {string.Join("; ", problems)}.");
+        }
         await Expect(reader.Locator(".message.user .body")).ToHaveTextAsync([$"Share this: {Payload}", "And a **second** question"], new() { Timeout = 10_000 });
         await Expect(reader.Locator("#conversations .conversation")).ToHaveCountAsync(1);
 

@@ -235,6 +235,7 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
 
         progress.FrameNumber = frameNumber;
         progress.LastHeard = timeProvider.GetUtcNow();
+        progress.ProducerMissed = false;
         return progress;
     }
 
@@ -256,9 +257,18 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
                     continue;
                 }
 
-                if (await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(request.ConversationId, messageId)).WaitAsync(cancellationToken))
+                // Taken for dead only when its lease is missing at two checks in a row: a Redis that restarted may come
+                // back without a lease its producer could not renew while it was away, and the producer renews it
+                // (every third of a lease) before the next check (every half).
+                var alive = await _redis.KeyExistsAsync(RedisKeys.ReplyProducer(request.ConversationId, messageId)).WaitAsync(cancellationToken);
+                if (alive)
                 {
                     progress.LastHeard = timeProvider.GetUtcNow();
+                }
+
+                if (alive || !progress.ProducerMissed)
+                {
+                    progress.ProducerMissed = !alive;
                     continue;
                 }
 
@@ -291,5 +301,6 @@ internal sealed class RedisReplyWatcher(RedisReplyFinalizer finalizer, IConnecti
         public long FrameNumber { get; set; }
         public bool Ended { get; set; }
         public DateTimeOffset LastHeard { get; set; }
+        public bool ProducerMissed { get; set; }
     }
 }
