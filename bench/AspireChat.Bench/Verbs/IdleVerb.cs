@@ -13,11 +13,7 @@ internal static class IdleVerb
         var target = arguments.Target("chatapi");
         var connections = arguments.Int("connections", 10_000);
         // --pin: as the run verb pins (the runtime sizes its GC by the cores it sees, so the figure depends on it).
-        var cores = arguments.Flag("pin") ? CorePlan.TwoCores : null;
-        if (cores is not null)
-        {
-            CpuAffinity.Pin(Environment.ProcessId, cores.HarnessCores);
-        }
+        var cores = CorePlan.PinHarnessIf(arguments.Flag("pin"));
 
         await using var mock = await MockProcess.StartAsync(cancellationToken);
         await using var system = await SystemUnderTest.StartAsync(target, mock, Pacing.Ceiling.Model, cores, cancellationToken);

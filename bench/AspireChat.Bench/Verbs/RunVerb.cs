@@ -22,12 +22,8 @@ internal static class RunVerb
         // Several runs in one process, as the sweep's ceiling does: the first runs partly on unoptimized JIT code.
         var repeat = arguments.Int("repeat", 1);
 
-        // --pin: ChatApi alone on core 0, this process and the mock (started after it, so inheriting it) on core 1.
-        var cores = arguments.Flag("pin") ? CorePlan.TwoCores : null;
-        if (cores is not null)
-        {
-            CpuAffinity.Pin(Environment.ProcessId, cores.HarnessCores);
-        }
+        // --pin: ChatApi alone on core 0, this process and the mock on core 1.
+        var cores = CorePlan.PinHarnessIf(arguments.Flag("pin"));
 
         await using var mock = await MockProcess.StartAsync(cancellationToken);
         await using var system = await SystemUnderTest.StartAsync(target, mock, pacing.Model, cores, cancellationToken);
