@@ -42,11 +42,17 @@ internal sealed class Arguments
 
     /// <summary>
     /// The target named by <c>--target</c>, with <c>--env KEY=VALUE;KEY=VALUE</c> added to ChatApi's environment
-    /// (to measure a setting or a feature switch without a code change).
+    /// (to measure a setting or a feature switch without a code change), and <c>--assembly path/AspireChat.ChatApi.dll</c>
+    /// in place of this checkout's build (to measure a code change against a copy of the build before it).
     /// </summary>
     public Processes.Target Target(string fallback)
     {
         var target = Processes.Target.Parse(Text("target", fallback));
+        if (_options.TryGetValue("assembly", out var assembly))
+        {
+            target = target with { Name = $"{target.Name} [{assembly}]", ChatApiAssembly = Path.GetFullPath(assembly), Build = assembly };
+        }
+
         if (!_options.TryGetValue("env", out var pairs))
         {
             return target;

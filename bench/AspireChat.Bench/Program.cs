@@ -45,7 +45,8 @@ internal static class Program
                                                               the report again from the last sweep's (or pinned run's) measurements
               smoke                                           a few users for a few seconds; non-zero exit on any error
               run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s] [--repeat 1]
-                     [--ttft 200ms --interval 20ms --tokens 50]
+                     [--ttft 200ms --interval 20ms --tokens 50] [--pin true] [--env K=V;K=V]
+                     [--assembly path/to/AspireChat.ChatApi.dll]   another build of ChatApi than this checkout's
               idle   --target chatapi|redis|proxy --connections 10000 [--settle 5s] [--cold true] [--pin true]
             """);
         return 2;

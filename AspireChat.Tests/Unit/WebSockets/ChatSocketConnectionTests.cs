@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Text.Json;
 using AspireChat.ChatApi;
 using AspireChat.ChatApi.Protocol;
 using AspireChat.ChatApi.WebSockets;
@@ -49,10 +50,120 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
         Assert.False(peer.WasAborted, "The client answered the close, so the socket should close cleanly.");
     }
 
+    [Fact]
+    public async Task FramesThatFindASendUnderWayGoOutInOrderOnceItFinishes()
+    {
+        var peer = new RecordingPeerSocket();
+        using var connection = Connect(peer, CancellationToken.None);
+        peer.HoldSends();
+
+        for (var seq = 1; seq <= 5; seq++)
+        {
+            Assert.True(connection.TryDeliver(new ChunkFrame("c1", "m1", seq, $"t{seq}")));
+        }
+
+        // The first is in a send that has not finished; the rest wait behind it.
+        await WaitUntil(() => peer.Sent.Count == 1);
+        Assert.Single(peer.Sent);
+        peer.ReleaseSends();
+
+        await WaitUntil(() => peer.Sent.Count == 5);
+        Assert.Equal([1, 2, 3, 4, 5], peer.Sent.Select(SeqOf));
+        Assert.Equal(0, peer.OverlappingSends);
+    }
+
+    [Fact]
+    public async Task FramesFromManyThreadsReachTheClientOneSendAtATimeEachInItsOrder()
+    {
+        const int Threads = 4, FramesEach = 400;
+        var peer = new RecordingPeerSocket();
+        using var connection = Connect(peer, CancellationToken.None, maxQueuedFrames: Threads * FramesEach);
+        using var release = new CancellationTokenSource();
+        // Sends now complete at once, now wait, so frames take both ways: sent by their own thread, and queued.
+        var toggling = Task.Run(async () =>
+        {
+            while (!release.IsCancellationRequested)
+            {
+                peer.HoldSends();
+                await Task.Delay(1, CancellationToken.None);
+                peer.ReleaseSends();
+                await Task.Delay(1, CancellationToken.None);
+            }
+        }, Token);
+
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(thread => Task.Run(() =>
+        {
+            for (var seq = 1; seq <= FramesEach; seq++)
+            {
+                Assert.True(connection.TryDeliver(new ChunkFrame($"c{thread}", "m1", seq, "x")));
+            }
+        }, Token)));
+        await release.CancelAsync();
+        await toggling;
+        peer.ReleaseSends();
+
+        await WaitUntil(() => peer.Sent.Count == Threads * FramesEach);
+        Assert.Equal(0, peer.OverlappingSends);
+        foreach (var thread in peer.Sent.GroupBy(ConversationOf))
+        {
+            Assert.Equal(Enumerable.Range(1, FramesEach), thread.Select(SeqOf));
+        }
+    }
+
+    [Fact]
+    public async Task ASendThatFailsEndsTheConnectionWithoutFailingTheCaller()
+    {
+        var peer = new RecordingPeerSocket { FailSends = true };
+        using var connection = Connect(peer, CancellationToken.None);
+        var running = connection.RunAsync(Dispatcher(connection));
+
+        // The reply that brought the frame carries on: nothing is thrown at it. The connection ends, and refuses what comes after.
+        Assert.True(connection.TryDeliver(new ChunkFrame("c1", "m1", 1, "token")));
+
+        await running.WaitAsync(Token);
+        Assert.True(connection.Closing.IsCancellationRequested);
+        Assert.False(connection.TryDeliver(new ChunkFrame("c1", "m1", 2, "token")));
+    }
+
+    [Fact]
+    public async Task AtShutdownTheFramesAlreadyTakenGoOutBeforeTheClose()
+    {
+        var peer = new RecordingPeerSocket();
+        using var stopping = new CancellationTokenSource();
+        using var connection = Connect(peer, stopping.Token);
+        var running = connection.RunAsync(Dispatcher(connection));
+        peer.HoldSends();
+        Assert.True(connection.TryDeliver(new ChunkFrame("c1", "m1", 1, "a")));
+        Assert.True(connection.TryDeliver(new ChunkFrame("c1", "m1", 2, "b")));
+
+        await stopping.CancelAsync();
+        Assert.False(connection.TryDeliver(new ChunkFrame("c1", "m1", 3, "c")));
+        Assert.Empty(peer.ClosesSent);
+        peer.ReleaseSends();
+        await running.WaitAsync(Token);
+
+        Assert.Equal([1, 2], peer.Sent.Select(SeqOf));
+        Assert.Equal([WebSocketCloseStatus.EndpointUnavailable], peer.ClosesSent);
+    }
+
+    private static int SeqOf(string frame) => JsonDocument.Parse(frame).RootElement.GetProperty("seq").GetInt32();
+
+    private static string ConversationOf(string frame) => JsonDocument.Parse(frame).RootElement.GetProperty("conversationId").GetString()!;
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+    }
+
     private static readonly ChatServiceOptions s_options = new() { MaxQueuedFrames = MaxQueuedFrames };
 
-    private static ChatSocketConnection Connect(QuietPeerSocket peer, CancellationToken stopping) =>
-        new(peer, s_options, NullLogger.Instance, stopping);
+    private static ChatSocketConnection Connect(WebSocket peer, CancellationToken stopping, int maxQueuedFrames = MaxQueuedFrames) =>
+        new(peer, maxQueuedFrames == MaxQueuedFrames ? s_options : new ChatServiceOptions { MaxQueuedFrames = maxQueuedFrames }, NullLogger.Instance, stopping);
 
     private ClientFrameDispatcher Dispatcher(ChatSocketConnection connection) =>
         new(ChatHarness.Owner, connection, _chat.Coordinator, _chat.Broker, _chat.Switcher, _chat.Store, s_options, TimeProvider.System, NullLogger.Instance);
