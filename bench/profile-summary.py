@@ -40,9 +40,37 @@ def samples(path):
         yield current
 
 
+# Why the kernel ran, from the system call in a kernel sample's stack (the innermost __x64_sys_* frame), else an
+# interrupt or a preemption: what the kernel share of the components above was spent on.
+SYSCALLS = {
+    "sched_yield": "sched_yield: a thread-pool worker spinning before it sleeps",
+    "futex": "futex: a thread waking another, or going to sleep",
+    "epoll_wait": "epoll_wait: the sockets' event thread waiting and waking",
+    "sendto": "send: a socket write (with the loopback receiver's TCP work)",
+    "sendmsg": "send: a socket write (with the loopback receiver's TCP work)",
+    "write": "send: a socket write (with the loopback receiver's TCP work)",
+    "writev": "send: a socket write (with the loopback receiver's TCP work)",
+    "recvfrom": "recv: a socket read",
+    "recvmsg": "recv: a socket read",
+    "read": "recv: a socket read",
+    "readv": "recv: a socket read",
+}
+
+
+def kernel_reason(frames):
+    for frame in frames:
+        if "kallsyms" not in frame:
+            break
+        match = re.search(r"__x64_sys_(\w+)", frame)
+        if match:
+            return SYSCALLS.get(match.group(1), "other system calls")
+    return "no system call: interrupts, preemption, page faults"
+
+
 def main(folder):
     folder = Path(folder)
     counts, kernel, total = collections.Counter(), collections.Counter(), 0
+    reasons = collections.Counter()
     for comm, frames in samples(folder / "perf.script"):
         if not frames:
             continue
@@ -51,7 +79,10 @@ def main(folder):
         managed = next((f for f in frames if "[JIT]" in f or "/tmp/perf-" in f), None)
         name = next(n for n, rule in COMPONENTS if rule(comm, leaf, managed))
         counts[name] += 1
-        kernel[name] += "kallsyms" in leaf or "[k]" in leaf
+        in_kernel = "kallsyms" in leaf or "[k]" in leaf
+        kernel[name] += in_kernel
+        if in_kernel:
+            reasons[kernel_reason(frames)] += 1
 
     run = (folder / "run.txt").read_text()
     # The runs that closed after the perf window: their chunk rate and ChatApi's CPU per chunk.
@@ -66,6 +97,12 @@ def main(folder):
     print("|---|---:|---:|---:|")
     for name, count in counts.most_common():
         print(f"| {name} | {100 * count / total:.1f}% | {100 * kernel[name] / total:.1f}% | {microseconds * count / total:.1f} |")
+
+    print()
+    print("| the kernel's samples, by why it ran | share of ChatApi's samples | µs per chunk |")
+    print("|---|---:|---:|")
+    for reason, count in reasons.most_common():
+        print(f"| {reason} | {100 * count / total:.1f}% | {microseconds * count / total:.1f} |")
 
     counters = folder / "counters.csv"
     if not counters.exists():
