@@ -1,5 +1,6 @@
 //@ts-check
 import { request } from './api.js';
+import { element, submitOnEnter } from './dom.js';
 
 /**
  * Thumbs up and down under a reply (`PUT`/`DELETE /api/conversations/{id}/messages/{messageId}/feedback`),
@@ -77,17 +78,11 @@ export class FeedbackButtons {
   constructor(message, rate) {
     this.message = message;
     this.rate = rate;
-    this.element = document.createElement('span');
-    this.element.className = 'feedback';
     this.up = this.button('👍', 'Good reply', 'up');
     this.down = this.button('👎', 'Bad reply', 'down');
-    this.commentButton = document.createElement('button');
-    this.commentButton.type = 'button';
-    this.commentButton.className = 'feedback-comment';
-    this.commentButton.textContent = 'Add a comment';
-    this.commentButton.hidden = true;
+    this.commentButton = element('button', { type: 'button', className: 'feedback-comment', hidden: true }, 'Add a comment');
     this.commentButton.addEventListener('click', () => this.openComment());
-    this.element.append(this.up, this.down, this.commentButton);
+    this.element = element('span', { className: 'feedback' }, this.up, this.down, this.commentButton);
     /** @type {HTMLFormElement | null} */
     this.form = null;
   }
@@ -98,12 +93,7 @@ export class FeedbackButtons {
    * @param {'up' | 'down'} rating
    */
   button(icon, label, rating) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = `feedback-${rating}`;
-    button.textContent = icon;
-    button.setAttribute('aria-label', label);
-    button.setAttribute('aria-pressed', 'false');
+    const button = element('button', { type: 'button', className: `feedback-${rating}`, 'aria-label': label, 'aria-pressed': 'false' }, icon);
     button.addEventListener('click', () => {
       const current = this.message.feedback?.rating;
       void this.submit(current === rating ? null : { rating });
@@ -125,25 +115,12 @@ export class FeedbackButtons {
       this.form.querySelector('textarea')?.focus();
       return;
     }
-    const form = document.createElement('form');
-    form.className = 'feedback-form';
-    const box = document.createElement('textarea');
-    box.maxLength = MaxComment;
-    box.rows = 2;
-    box.placeholder = 'What was wrong? (optional)';
-    box.setAttribute('aria-label', 'Comment on the reply');
-    box.value = this.message.feedback?.comment ?? '';
-    const send = document.createElement('button');
-    send.type = 'submit';
-    send.textContent = 'Send';
-    const cancel = document.createElement('button');
-    cancel.type = 'button';
-    cancel.textContent = 'Close';
-    const error = document.createElement('p');
-    error.className = 'feedback-error';
-    error.setAttribute('role', 'alert');
-    error.hidden = true;
-    form.append(box, send, cancel, error);
+    const box = element('textarea', {
+      maxLength: MaxComment, rows: 2, placeholder: 'What was wrong? (optional)', 'aria-label': 'Comment on the reply', value: this.message.feedback?.comment ?? '',
+    });
+    const cancel = element('button', { type: 'button' }, 'Close');
+    const error = element('p', { className: 'feedback-error', role: 'alert', hidden: true });
+    const form = element('form', { className: 'feedback-form' }, box, element('button', { type: 'submit' }, 'Send'), cancel, error);
     const closeForm = () => {
       form.remove();
       this.form = null;
@@ -158,15 +135,7 @@ export class FeedbackButtons {
         closeForm();
       }
     });
-    box.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        form.requestSubmit();
-      } else if (event.key === 'Escape') {
-        event.stopPropagation();
-        closeForm();
-      }
-    });
+    submitOnEnter(box, form, closeForm);
     cancel.addEventListener('click', closeForm);
     this.form = form;
     (this.element.closest('.controls') ?? this.element).after(form);

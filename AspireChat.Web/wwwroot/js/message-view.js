@@ -1,4 +1,5 @@
 //@ts-check
+import { submitOnEnter } from './dom.js';
 import { FeedbackButtons } from './feedback.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -166,15 +167,7 @@ export class MessageView {
         this.actions.edit(this.message, text);
       }
     });
-    box.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        form.requestSubmit();
-      } else if (event.key === 'Escape') {
-        event.stopPropagation();
-        this.stopEditing();
-      }
-    });
+    submitOnEnter(box, form, () => this.stopEditing());
     this.editor = form;
     this.body.hidden = true;
     this.element.insertBefore(form, this.errorBox);

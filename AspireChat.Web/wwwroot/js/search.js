@@ -1,5 +1,6 @@
 //@ts-check
 import { ApiError, request } from './api.js';
+import { element } from './dom.js';
 
 /**
  * Search across the user's conversations (`GET /api/search`): a dialog opened by Ctrl/Cmd+K (shortcuts.js) or
@@ -62,36 +63,15 @@ export function snippetParts(snippet, highlights) {
  * @param {{ open: OpenResult, openButton?: HTMLElement | null }} options
  */
 export function initSearch({ open, openButton }) {
-  const dialog = document.createElement('dialog');
-  dialog.className = 'search-dialog';
-  dialog.setAttribute('aria-label', 'Search your conversations');
-  const form = document.createElement('form');
-  form.method = 'dialog';
-  form.className = 'search-form';
-  const label = document.createElement('label');
-  label.className = 'visually-hidden';
-  label.htmlFor = 'search-input';
-  label.textContent = 'Search your conversations';
-  const input = document.createElement('input');
-  input.type = 'search';
-  input.id = 'search-input';
-  input.placeholder = 'Search your conversations';
-  input.autocomplete = 'off';
-  input.spellcheck = false;
-  input.maxLength = 400;
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'search-close';
-  close.textContent = 'Esc';
-  close.setAttribute('aria-label', 'Close search');
-  form.append(label, input, close);
-  const status = document.createElement('p');
-  status.className = 'search-status';
-  status.setAttribute('role', 'status');
-  const list = document.createElement('ul');
-  list.className = 'search-results';
-  list.setAttribute('aria-label', 'Results');
-  dialog.append(form, status, list);
+  const input = element('input', {
+    type: 'search', id: 'search-input', placeholder: 'Search your conversations', autocomplete: 'off', spellcheck: false, maxLength: 400,
+  });
+  const close = element('button', { type: 'button', className: 'search-close', 'aria-label': 'Close search' }, 'Esc');
+  const form = element('form', { method: 'dialog', className: 'search-form' },
+    element('label', { className: 'visually-hidden', htmlFor: 'search-input' }, 'Search your conversations'), input, close);
+  const status = element('p', { className: 'search-status', role: 'status' });
+  const list = element('ul', { className: 'search-results', 'aria-label': 'Results' });
+  const dialog = element('dialog', { className: 'search-dialog', 'aria-label': 'Search your conversations' }, form, status, list);
   document.body.append(dialog);
 
   /** @type {AbortController | null} */
@@ -178,38 +158,19 @@ export function initSearch({ open, openButton }) {
  */
 function renderResults(list, results, pick) {
   list.replaceChildren(...results.map((result) => {
-    const item = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'search-result';
+    const role = result.role === 'user' ? 'You' : result.role === 'assistant' ? 'Assistant' : 'Title';
+    const head = element('span', { className: 'search-result-head' },
+      element('span', { className: 'search-result-title' }, result.title || 'Untitled'),
+      element('span', { className: 'search-result-meta' }, `${role} · ${new Date(result.createdAt).toLocaleDateString()}`));
+    const snippet = element('span', { className: 'search-result-snippet' },
+      ...snippetParts(result.snippet, result.highlights ?? []).map((part) => (part.marked ? element('mark', {}, part.text) : part.text)));
+    const button = element('button', { type: 'button', className: 'search-result' }, head, snippet);
     button.dataset.conversationId = result.conversationId;
     if (result.messageId) {
       button.dataset.messageId = result.messageId;
     }
-    const head = document.createElement('span');
-    head.className = 'search-result-head';
-    const title = document.createElement('span');
-    title.className = 'search-result-title';
-    title.textContent = result.title || 'Untitled';
-    const meta = document.createElement('span');
-    meta.className = 'search-result-meta';
-    meta.textContent = `${result.role === 'user' ? 'You' : result.role === 'assistant' ? 'Assistant' : 'Title'} · ${new Date(result.createdAt).toLocaleDateString()}`;
-    head.append(title, meta);
-    const snippet = document.createElement('span');
-    snippet.className = 'search-result-snippet';
-    for (const part of snippetParts(result.snippet, result.highlights ?? [])) {
-      if (part.marked) {
-        const mark = document.createElement('mark');
-        mark.textContent = part.text;
-        snippet.append(mark);
-      } else {
-        snippet.append(document.createTextNode(part.text));
-      }
-    }
-    button.append(head, snippet);
     button.addEventListener('click', () => pick(result));
-    item.append(button);
-    return item;
+    return element('li', {}, button);
   }));
 }
 

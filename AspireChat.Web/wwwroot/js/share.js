@@ -1,5 +1,6 @@
 //@ts-check
 import { ApiError, request } from './api.js';
+import { element } from './dom.js';
 
 /**
  * Share links of the open conversation: a Share button in the top bar opens a dialog that makes a link
@@ -35,49 +36,22 @@ export async function revokeShare(shareId) {
 export function initShare({ before }) {
   /** @type {string | null} */
   let conversationId = null;
-  const open = document.createElement('button');
-  open.type = 'button';
-  open.className = 'share-open';
-  open.textContent = 'Share';
-  open.hidden = true;
+  const open = element('button', { type: 'button', className: 'share-open', hidden: true }, 'Share');
   before.before(open);
 
-  const dialog = document.createElement('dialog');
-  dialog.className = 'share-dialog';
-  dialog.setAttribute('aria-labelledby', 'share-heading');
-  const heading = document.createElement('h2');
-  heading.id = 'share-heading';
-  heading.textContent = 'Share this conversation';
-  const explain = document.createElement('p');
-  explain.className = 'share-explain';
-  explain.textContent = 'Anyone with the link can read the branch on screen now, without signing in, until the link expires or you revoke it. Later messages and other branches are not shared.';
-  const create = document.createElement('button');
-  create.type = 'button';
-  create.className = 'share-create';
-  create.textContent = 'Create a link';
-  const created = document.createElement('div');
-  created.className = 'share-created';
-  created.hidden = true;
-  const link = document.createElement('input');
-  link.type = 'text';
-  link.readOnly = true;
-  link.setAttribute('aria-label', 'Share link');
-  const copy = document.createElement('button');
-  copy.type = 'button';
-  copy.textContent = 'Copy link';
-  created.append(link, copy);
-  const status = document.createElement('p');
-  status.className = 'share-status';
-  status.setAttribute('role', 'status');
-  const listHeading = document.createElement('h3');
-  listHeading.textContent = 'Links to this conversation';
-  const list = document.createElement('ul');
-  list.className = 'share-list';
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'share-close';
-  close.textContent = 'Close';
-  dialog.append(heading, explain, create, created, status, listHeading, list, close);
+  const create = element('button', { type: 'button', className: 'share-create' }, 'Create a link');
+  const link = element('input', { type: 'text', readOnly: true, 'aria-label': 'Share link' });
+  const copy = element('button', { type: 'button' }, 'Copy link');
+  const created = element('div', { className: 'share-created', hidden: true }, link, copy);
+  const status = element('p', { className: 'share-status', role: 'status' });
+  const listHeading = element('h3', {}, 'Links to this conversation');
+  const list = element('ul', { className: 'share-list' });
+  const close = element('button', { type: 'button', className: 'share-close' }, 'Close');
+  const dialog = element('dialog', { className: 'share-dialog', 'aria-labelledby': 'share-heading' },
+    element('h2', { id: 'share-heading' }, 'Share this conversation'),
+    element('p', { className: 'share-explain' },
+      'Anyone with the link can read the branch on screen now, without signing in, until the link expires or you revoke it. Later messages and other branches are not shared.'),
+    create, created, status, listHeading, list, close);
   document.body.append(dialog);
 
   const refresh = async () => {
@@ -85,17 +59,7 @@ export function initShare({ before }) {
       const shares = (await listShares()).filter((s) => s.conversationId === conversationId);
       listHeading.hidden = shares.length === 0;
       list.replaceChildren(...shares.map((share) => {
-        const item = document.createElement('li');
-        const url = document.createElement('span');
-        url.className = 'share-url';
-        url.textContent = share.url;
-        const expires = document.createElement('span');
-        expires.className = 'share-expires';
-        expires.textContent = `until ${new Date(share.expiresAt).toLocaleDateString()}`;
-        const revoke = document.createElement('button');
-        revoke.type = 'button';
-        revoke.textContent = 'Revoke';
-        revoke.setAttribute('aria-label', `Revoke ${share.url}`);
+        const revoke = element('button', { type: 'button', 'aria-label': `Revoke ${share.url}` }, 'Revoke');
         revoke.addEventListener('click', async () => {
           try {
             await revokeShare(share.shareId);
@@ -108,8 +72,10 @@ export function initShare({ before }) {
           }
           await refresh();
         });
-        item.append(url, expires, revoke);
-        return item;
+        return element('li', {},
+          element('span', { className: 'share-url' }, share.url),
+          element('span', { className: 'share-expires' }, `until ${new Date(share.expiresAt).toLocaleDateString()}`),
+          revoke);
       }));
     } catch {
       status.textContent = 'Your links could not be listed.';
