@@ -5,10 +5,11 @@ using System.Text;
 namespace AspireChat.Tests.Fakes;
 
 /// <summary>
-/// The server's end of a WebSocket whose client reads everything and sends nothing: it records each message the server
+/// The server's end of a WebSocket whose client sends nothing and reads what it is sent: it records each message the server
 /// sends, in order. A send completes at once, as a real one that fits the socket's buffer does, unless the test holds
-/// sends (<see cref="HoldSends"/>) or makes them fail (<see cref="FailSends"/>). Two sends at once, which a WebSocket
-/// forbids, are counted. It answers the server's close as a browser does.
+/// sends (<see cref="HoldSends"/>: a client that stopped reading, whose held sends fail when the socket is aborted) or
+/// makes them fail (<see cref="FailSends"/>). Two sends at once, which a WebSocket forbids, are counted. It answers the
+/// server's close as a browser does.
 /// </summary>
 public sealed class RecordingPeerSocket : WebSocket
 {

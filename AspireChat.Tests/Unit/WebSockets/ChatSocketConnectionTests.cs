@@ -23,7 +23,8 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
     [Fact]
     public async Task AClientThatStopsReadingIsRefusedFramesPastItsQueueAndDisconnected()
     {
-        var peer = new QuietPeerSocket(reads: false);
+        var peer = new RecordingPeerSocket();
+        peer.HoldSends();
         using var connection = Connect(peer, CancellationToken.None);
         var running = connection.RunAsync(Dispatcher(connection));
 
@@ -38,7 +39,7 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
     [Fact]
     public async Task AtShutdownAConnectionThatNeverSentAFrameIsToldTheServerIsGoingAway()
     {
-        var peer = new QuietPeerSocket(reads: true);
+        var peer = new RecordingPeerSocket();
         using var stopping = new CancellationTokenSource();
         using var connection = Connect(peer, stopping.Token);
         var running = connection.RunAsync(Dispatcher(connection));
