@@ -32,8 +32,10 @@ public sealed class RedisConversationChannelsTests(SharedRedis redisServers) : I
         var conversationId = ConversationIds.New();
         var (sharded, classic) = (Channel.CreateUnbounded<string>(), Channel.CreateUnbounded<string>());
         var subscriber = redis.GetSubscriber();
-        await subscriber.SubscribeAsync(RedisChannel.Sharded(RedisKeys.ConversationChannel(conversationId)), (_, message) => sharded.Writer.TryWrite(message!));
-        await subscriber.SubscribeAsync(RedisChannel.Literal(RedisKeys.ConversationChannel(conversationId)), (_, message) => classic.Writer.TryWrite(message!));
+        // A queue per channel, not a handler: StackExchange.Redis runs handlers concurrently, so a handler may see the
+        // marker below before the frame published ahead of it; a queue keeps the order Redis sent them in.
+        (await subscriber.SubscribeAsync(RedisChannel.Sharded(RedisKeys.ConversationChannel(conversationId)))).OnMessage(m => sharded.Writer.TryWrite(m.Message!));
+        (await subscriber.SubscribeAsync(RedisChannel.Literal(RedisKeys.ConversationChannel(conversationId)))).OnMessage(m => classic.Writer.TryWrite(m.Message!));
 
         var end = RedisReplyBatch.Of([(new EndFrame(conversationId, "m", null, FinishReasons.Stop, null), 0L)], from: 0);
         await redis.GetDatabase().ScriptEvaluateAsync(RedisReplyScripts.Store, new StoreParameters(

@@ -18,7 +18,8 @@ public sealed class RedisReplyScriptsTests(SharedRedis redisServers) : IClassFix
         await using var redis = TestRedis.Connect(await redisServers.ConnectionStringAsync(RedisTopology.SingleNode));
         var (stream, lease, producer, channel) = (TestRedis.Key("stream"), TestRedis.Key("lease"), TestRedis.Key("producer"), TestRedis.Key("channel"));
         var published = Channel.CreateUnbounded<byte[]>();
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) => published.Writer.TryWrite(message!));
+        // A queue, not a handler: StackExchange.Redis runs handlers concurrently, and the two messages are read in order.
+        (await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel))).OnMessage(m => published.Writer.TryWrite(m.Message!));
         ServerFrame[] first =
         [
             new StartFrame("c", "m", "u", "model"),
