@@ -77,6 +77,27 @@ public abstract class SearchStoreTests
     }
 
     [Fact]
+    public async Task AWordInSeveralConversationsLeavesTheIndexWithTheLastOfThem()
+    {
+        var first = await ConversationAsync("Ibis one", "sacred ibis", "ok");
+        var second = await ConversationAsync("Ibis two", "ibis nests", "ok");
+        var third = await ConversationAsync("Ibis three", "ibis flight", "ok");
+
+        Assert.True(await Store.DeleteAsync(Owner, second, Token));
+
+        // By the word and by a prefix of it, the two left are candidates; only the deleted one has gone.
+        Assert.Equal([first, third], await CandidatesAsync("ibis "));
+        Assert.Equal([first, third], await CandidatesAsync("ib"));
+        Assert.Equal([first], await CandidatesAsync("ibis sacred "));
+
+        Assert.True(await Store.DeleteAsync(Owner, first, Token));
+        Assert.True(await Store.DeleteAsync(Owner, third, Token));
+
+        Assert.Empty(await CandidatesAsync("ibis "));
+        Assert.Empty(await CandidatesAsync("ib"));
+    }
+
+    [Fact]
     public async Task WordsIndexedForTextThatWasNeverStoredAreNotFound()
     {
         var id = await ConversationAsync("Real", "real text", "stored");
@@ -163,6 +184,9 @@ public abstract class SearchStoreTests
         Assert.True(SearchQuery.TryParse(text, out var query, out var error), error);
         return query;
     }
+
+    /// <summary>The conversations the index alone offers for <paramref name="text"/>, in no order.</summary>
+    protected async Task<HashSet<string>> CandidatesAsync(string text) => [.. (await Index.FindAsync(Owner, Query(text), 10, Token)).ConversationIds];
 
     protected async Task<IReadOnlyList<SearchResult>> FindAsync(string text) => (await Search.SearchAsync(Owner, Query(text), Token)).Results;
 
