@@ -45,6 +45,19 @@ public sealed class PinnedReportTests
     }
 
     [Fact]
+    public void ACeilingWhoseHarnessFilledItsCoreIsNamedAsTheHarnesss()
+    {
+        var results = Results();
+        results.Runs.Add(Ceiling(Current, mockCpu: 50, generatorCpu: 34));
+        results.Runs.Add(Ceiling(Baseline, mockCpu: 60, generatorCpu: 37));
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.Contains("**ChatApi 2b598c5, in-memory: the ceiling was the harness's.** Its harness (the mock and the load generator, and redis-server where it shares their core) used 97% of that core", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("ChatApi current, in-memory: the ceiling was the harness's", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheErrorsOfEveryWindowAreListedWithTheirDetails()
     {
         var results = Results();
@@ -162,6 +175,14 @@ public sealed class PinnedReportTests
         Levels = [250, 1_000],
         ErrorsLevel = 2_000,
     };
+
+    /// <summary>A ceiling window at 50 streams with ChatApi at 99% of its core and the harness's processes as given.</summary>
+    private static PinnedRun Ceiling(Target target, double mockCpu, double generatorCpu)
+    {
+        var run = Run(target, 50, chatApiCpu: 99, chunks: 240_000);
+        List<ProcessUsage> processes = [new ProcessUsage("mock", mockCpu, 80 << 20, 80 << 20), new ProcessUsage("load generator", generatorCpu, 90 << 20, 90 << 20), run.Result.Process("ChatApi")!];
+        return run with { Scenario = "ceiling", Result = run.Result with { Processes = processes } };
+    }
 
     private static PinnedRun Run(Target target, int users, double chatApiCpu, long chunks, double firstChunkP99 = 205)
     {
