@@ -35,7 +35,9 @@ public sealed class ReplicaFaultTests(ReplicasFixture fixture) : IClassFixture<R
 
         Assert.Equal("end", (string?)frames[^1]["type"]);
         Assert.Equal("interrupted", (string?)frames[^1]["finishReason"]);
-        Assert.True(sinceKill.Elapsed < ReplicasFixture.Lease * 3, $"The end came {sinceKill.ElapsedMilliseconds} ms after the kill; the lease is {ReplicasFixture.Lease.TotalMilliseconds} ms.");
+        // By design within two leases: the lease lapses within one, and the watcher finds it missing at two checks half
+        // a lease apart. Twice that for the timers of a loaded two-core CI machine (which once took 4.5 s here).
+        Assert.True(sinceKill.Elapsed < ReplicasFixture.Lease * 4, $"The end came {sinceKill.ElapsedMilliseconds} ms after the kill; the lease is {ReplicasFixture.Lease.TotalMilliseconds} ms.");
         Assert.Equal(ChatSocketClient.TextOf(frames), await ReplicaResumeTests.SavedReplyAsync(replicas.B, owner, conversationId, "interrupted"));
         // The conversation is free again.
         await watcher.SendMessageAsync("Are you back?", conversationId);
