@@ -153,7 +153,7 @@ public sealed class ReplyCoordinator(
         // request span; it links to that span instead.
         var connection = Activity.Current?.Context ?? default;
         Activity.Current = null;
-        using var activity = ReplyTelemetry.StartReply(turn.Traceparent, connection);
+        using var activity = ReplyTelemetry.StartReply(turn.Traceparent, connection, turn.ReceivedAt);
         turn.Reply.Activity = activity;
         ReplyTelemetry.ActiveReplies.Add(1);
         var started = timeProvider.GetTimestamp();

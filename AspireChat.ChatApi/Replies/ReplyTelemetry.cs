@@ -40,13 +40,15 @@ public static class ReplyTelemetry
     /// <summary>
     /// Starts the span of one assistant reply, parented on the client's traceparent when it sent one, and
     /// linked to <paramref name="connection"/> (the span of the WebSocket that carried the message) when that
-    /// is another span: the connection's trace holds its way in, through Web's proxy.
+    /// is another span: the connection's trace holds its way in, through Web's proxy. It begins at
+    /// <paramref name="receivedAt"/>, when the message arrived (now when not given), so the span holds the wait for a
+    /// thread that its <c>time_to_first_chunk</c> counts.
     /// </summary>
-    public static Activity? StartReply(string? traceparent, ActivityContext connection = default)
+    public static Activity? StartReply(string? traceparent, ActivityContext connection = default, DateTimeOffset receivedAt = default)
     {
         ActivityContext.TryParse(traceparent, null, out var parent);
         ActivityLink[]? links = connection != default && connection.SpanId != parent.SpanId ? [new ActivityLink(connection)] : null;
-        return Source.StartActivity(ActivityKind.Internal, parent, links: links, name: ReplySpanName);
+        return Source.StartActivity(ActivityKind.Internal, parent, links: links, startTime: receivedAt, name: ReplySpanName);
     }
 
     /// <summary>How the reply ended, as the client saw it (the model call's own span has its finish reason and token usage).</summary>

@@ -37,6 +37,21 @@ public sealed class ReplySpanTests
     }
 
     [Fact]
+    public void AReplyBeginsWhenItsMessageArrivedNotWhenAThreadTookItUp()
+    {
+        using var listener = Listen();
+        var receivedAt = DateTimeOffset.UtcNow.AddMilliseconds(-400);
+
+        using var reply = ReplyTelemetry.StartReply(Traceparent(Browser), Socket, receivedAt);
+        using var unstamped = ReplyTelemetry.StartReply(Traceparent(Browser), Socket);
+
+        Assert.NotNull(reply);
+        Assert.Equal(receivedAt.UtcDateTime, reply.StartTimeUtc);
+        Assert.NotNull(unstamped);
+        Assert.True(unstamped.StartTimeUtc > receivedAt.UtcDateTime.AddMilliseconds(300), "Without a time of arrival the span begins now.");
+    }
+
+    [Fact]
     public void AReplyWithNoTraceparentStartsItsOwnTrace()
     {
         using var listener = Listen();
