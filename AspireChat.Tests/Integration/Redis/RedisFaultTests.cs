@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Conversations.Redis;
 using AspireChat.Tests.Fixtures;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -132,9 +133,7 @@ public sealed class RedisFaultTests
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
         const string wrong = "WrongWrongWrong1234567";
         var logs = new CapturingLogger<object>();
-        // The default command timeout: a shorter one can expire before the handshake's refusal arrives on a busy machine,
-        // and the command then fails as UnableToConnect rather than with the reason.
-        await using var redis = TestRedis.Connect($"127.0.0.1:{server.Port},password={wrong}", logs);
+        await using var redis = ConnectForTheRefusal($"127.0.0.1:{server.Port},password={wrong}", logs);
 
         var error = await Assert.ThrowsAsync<RedisConnectionException>(() => redis.GetDatabase().PingAsync());
 
@@ -148,13 +147,20 @@ public sealed class RedisFaultTests
     public async Task NoPasswordForAServerThatRequiresOneIsAClearError()
     {
         await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
-        await using var redis = TestRedis.Connect($"127.0.0.1:{server.Port}");
+        await using var redis = ConnectForTheRefusal($"127.0.0.1:{server.Port}");
 
         var error = await Assert.ThrowsAsync<RedisConnectionException>(() => redis.GetDatabase().PingAsync());
 
         Assert.Equal(ConnectionFailureType.AuthenticationFailure, error.FailureType);
         Assert.Contains("NOAUTH", error.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Long enough for the server's refusal to arrive: a handshake cut off by the connect timeout, or a command by its
+    /// own, fails as UnableToConnect rather than with the reason, and a loaded CI machine once took over 2 s for it.
+    /// </summary>
+    private static ConnectionMultiplexer ConnectForTheRefusal(string connectionString, ILoggerFactory? logs = null) =>
+        TestRedis.Connect(connectionString, logs, timeoutMilliseconds: 15_000, connectTimeoutMilliseconds: 5_000);
 
     [Fact]
     public async Task TlsWithAPasswordConnectsWhenTheServerCertificateIsTrusted()

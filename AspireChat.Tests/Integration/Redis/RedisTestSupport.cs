@@ -11,11 +11,11 @@ internal static class TestRedis
     /// A multiplexer as AddRedisClient makes one (abortConnect=false: it connects in the background and
     /// keeps reconnecting), with short timeouts so fault tests take seconds.
     /// </summary>
-    public static ConnectionMultiplexer Connect(string connectionString, ILoggerFactory? logs = null, int timeoutMilliseconds = 5000, RemoteCertificateValidationCallback? certificateValidation = null)
+    public static ConnectionMultiplexer Connect(string connectionString, ILoggerFactory? logs = null, int timeoutMilliseconds = 5000, RemoteCertificateValidationCallback? certificateValidation = null, int connectTimeoutMilliseconds = 2000)
     {
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = false;
-        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
+        options.ConnectTimeout = Math.Min(options.ConnectTimeout, connectTimeoutMilliseconds);
         options.AsyncTimeout = timeoutMilliseconds;
         options.SyncTimeout = timeoutMilliseconds;
         options.LoggerFactory = logs;
