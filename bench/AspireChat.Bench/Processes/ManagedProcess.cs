@@ -120,11 +120,14 @@ internal sealed partial class ManagedProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} was not ready at {readyUri} within 60 s.{Environment.NewLine}{OutputTail}");
     }
 
+    /// <summary>How the process ended, with its last lines; null while it runs.</summary>
+    public string? Exit => _process.HasExited ? $"{Name} exited with code {_process.ExitCode}.{Environment.NewLine}{OutputTail}" : null;
+
     public void ThrowIfExited()
     {
-        if (_process.HasExited)
+        if (Exit is { } exit)
         {
-            throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}.{Environment.NewLine}{OutputTail}");
+            throw new InvalidOperationException(exit);
         }
     }
 

@@ -21,6 +21,9 @@ internal sealed partial class MockProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <inheritdoc cref="ManagedProcess.Exit"/>
+    public string? Exit => _process.Exit;
+
     public static async Task<MockProcess> StartAsync(CancellationToken cancellationToken)
     {
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -50,7 +50,7 @@ internal static class PinnedVerb
         var elapsed = Stopwatch.StartNew();
         await using var mock = await MockProcess.StartAsync(cancellationToken);
 
-        await MeasureAsync(results, "floor", () => FloorAsync(results, mock, cancellationToken));
+        await MeasureAsync(results, "floor", mock, () => FloorAsync(results, mock, cancellationToken));
         // Builds alternate within a store, so each pair is measured minutes apart under the same background load.
         foreach (var store in stores)
         {
@@ -62,14 +62,14 @@ internal static class PinnedVerb
                     Name = $"ChatApi {build.Build}, {Stores.Describe(store)}",
                     Store = store,
                 };
-                await MeasureAsync(results, target.Name, () => ChatApiAsync(results, target, mock, maxWarmUp, cancellationToken));
+                await MeasureAsync(results, target.Name, mock, () => ChatApiAsync(results, target, mock, maxWarmUp, cancellationToken));
             }
         }
 
         foreach (var build in builds)
         {
             var target = build with { Name = $"ChatApi {build.Build}, in-memory" };
-            await MeasureAsync(results, $"idle, {target.Name}", () => IdleAsync(results, target, mock, idleConnections, cancellationToken));
+            await MeasureAsync(results, $"idle, {target.Name}", mock, () => IdleAsync(results, target, mock, idleConnections, cancellationToken));
         }
 
         results.Elapsed = elapsed.Elapsed;
@@ -215,17 +215,27 @@ internal static class PinnedVerb
             + $"({run.HarnessMicrosecondsPerChunk(results.Cores):F1} µs/chunk), compiled {run.Compiled}, load {run.LoadAverage:F1}; {run.Result.Summary()}");
     }
 
-    private static async Task MeasureAsync(PinnedResults results, string what, Func<Task> measure)
+    /// <summary>
+    /// Runs one measurement; a failure is recorded and the run goes on. A mock that has died fails every measurement
+    /// after it, with its exit code and last lines, rather than with whatever reading its CPU time threw.
+    /// </summary>
+    private static async Task MeasureAsync(PinnedResults results, string what, MockProcess mock, Func<Task> measure)
     {
         try
         {
+            if (mock.Exit is { } exit)
+            {
+                throw new InvalidOperationException(exit);
+            }
+
             await measure();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            var reason = exception.GetBaseException().Message.Split(Environment.NewLine)[0];
+            var message = mock.Exit ?? exception.GetBaseException().Message;
+            var reason = message.Split(Environment.NewLine)[0];
             results.NotMeasured.Add($"{what}: {reason}");
-            Console.WriteLine($"NOT MEASURED {what}: {reason}");
+            Console.WriteLine($"NOT MEASURED {what}: {message}");
         }
     }
 }
