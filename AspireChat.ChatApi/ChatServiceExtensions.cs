@@ -5,7 +5,6 @@ using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Feedback;
 using AspireChat.ChatApi.Models;
 using AspireChat.ChatApi.Protocol;
-using AspireChat.ChatApi.Redis;
 using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.Replies.Redis;
 using AspireChat.ChatApi.Search;
@@ -14,7 +13,6 @@ using AspireChat.ChatApi.WebSockets;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Trace;
 
 namespace AspireChat.ChatApi;
 
@@ -82,15 +80,15 @@ public static class ChatServiceExtensions
         }
         else
         {
+            // A reply's batches and lease renewals go out on a connection without tracing, unless Telemetry:PerCommandSpans
+            // asks for a span each (Replies/Redis/ReplyWriteConnection.cs).
+            builder.Services.AddSingleton(ReplyWriteConnection.Create);
             builder.Services.AddSingleton<RedisConversationChannels>();
             builder.Services.AddSingleton<RedisReplyFinalizer>();
             builder.Services.AddSingleton<IConversationLeases, RedisConversationLeases>();
             builder.Services.AddSingleton<RedisReplyBroker>();
             builder.Services.AddSingleton<IReplyBroker>(services => services.GetRequiredService<RedisReplyBroker>());
             builder.Services.AddHostedService(services => services.GetRequiredService<RedisReplyBroker>());
-            // The span of each command a reply sends per stored batch or lease renewal is left out of traces, beside
-            // the Redis client's own tracing (Redis/RedisCommandSpans.cs).
-            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor<SummarisedRedisCommandsProcessor>());
         }
     }
 

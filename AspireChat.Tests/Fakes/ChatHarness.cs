@@ -23,7 +23,7 @@ public sealed class ChatHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public ChatHarness(IConversationStore? store = null, Action<ChatServiceOptions>? chat = null, Action<ModelOptions>? model = null, IConnectionMultiplexer? redis = null, Action<ReplyOptions>? replies = null, Action<ReplyTelemetryOptions>? telemetry = null)
+    public ChatHarness(IConversationStore? store = null, Action<ChatServiceOptions>? chat = null, Action<ModelOptions>? model = null, IConnectionMultiplexer? redis = null, Action<ReplyOptions>? replies = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -33,7 +33,6 @@ public sealed class ChatHarness : IAsyncDisposable
         services.AddSingleton(Options.Create(ApplyTo(new ModelOptions { RetryWait = TimeSpan.FromMilliseconds(10) }, model)));
         services.AddSingleton(Options.Create(new ConversationOptions()));
         services.AddSingleton(Options.Create(ApplyTo(new ReplyOptions(), replies)));
-        services.AddSingleton(Options.Create(ApplyTo(new ReplyTelemetryOptions(), telemetry)));
         services.AddSingleton<IChatClient>(Model);
         if (store is null)
         {
@@ -53,6 +52,8 @@ public sealed class ChatHarness : IAsyncDisposable
         else
         {
             services.AddSingleton(redis);
+            // One connection for everything, so a fault wrapped around it reaches the reply's writes too.
+            services.AddSingleton(new ReplyWriteConnection(redis.GetDatabase()));
             services.AddSingleton<RedisConversationChannels>();
             services.AddSingleton<RedisReplyFinalizer>();
             services.AddSingleton<IConversationLeases, RedisConversationLeases>();

@@ -14,16 +14,16 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// </summary>
 internal sealed class RedisConversationLeases(
     IConnectionMultiplexer multiplexer,
+    ReplyWriteConnection writes,
     IConversationStore store,
     RedisReplyFinalizer finalizer,
     IOptions<ReplyOptions> options,
-    IOptions<ReplyTelemetryOptions> telemetry,
     TimeProvider timeProvider,
     ILogger<RedisConversationLeases> logger) : IConversationLeases
 {
     private readonly IDatabase _redis = multiplexer.GetDatabase();
     private readonly ReplyOptions _options = options.Value;
-    private readonly bool _renewalSpans = telemetry.Value.PerCommandSpans;
+    private readonly IDatabase _writes = writes.Database;
     private readonly TimeProvider _timeProvider = timeProvider;
     private readonly ILogger _logger = logger;
 
@@ -75,9 +75,10 @@ internal sealed class RedisConversationLeases(
     }
 
     /// <summary>
-    /// A lease held here. Its renewals and its release go out on the multiplexer's one connection in the order they are
-    /// sent, and <see cref="_gate"/> orders the sending: no renewal (which takes a vanished key back) can follow the
-    /// release there. The release does not wait for the renewal loop to wind down.
+    /// A lease held here. Its renewals and its release go out on the reply's write connection
+    /// (<see cref="ReplyWriteConnection"/>) in the order they are sent, and <see cref="_gate"/> orders the sending: no
+    /// renewal (which takes a vanished key back) can follow the release there. The release does not wait for the
+    /// renewal loop to wind down.
     /// </summary>
     [SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "The renewal loop disposes it as it ends, which it does once the lease is released.")]
     private sealed class Lease : ConversationLease
@@ -92,8 +93,7 @@ internal sealed class RedisConversationLeases(
         {
             _leases = leases;
             _parameters = new LeaseParameters(key, messageId, (long)leases._options.Lease.TotalMilliseconds);
-            // A renewal every third of the lease would be a span each under the reply, however long it streams.
-            _ = leases._renewalSpans ? RenewAsync() : RedisCommandSpans.Summarised(RenewAsync);
+            _ = RenewAsync();
         }
 
         public override async Task ReleaseAsync()
@@ -107,7 +107,7 @@ internal sealed class RedisConversationLeases(
                 }
 
                 _releasing = true;
-                releasing = _leases._redis.ScriptEvaluateAsync(RedisReplyScripts.ReleaseLease, _parameters);
+                releasing = _leases._writes.ScriptEvaluateAsync(RedisReplyScripts.ReleaseLease, _parameters);
             }
 
             _released.Cancel();
@@ -140,7 +140,7 @@ internal sealed class RedisConversationLeases(
                         return;
                     }
 
-                    renewing = _leases._redis.ScriptEvaluateAsync(RedisReplyScripts.RenewLease, _parameters);
+                    renewing = _leases._writes.ScriptEvaluateAsync(RedisReplyScripts.RenewLease, _parameters);
                 }
 
                 try

@@ -15,11 +15,11 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// </summary>
 internal sealed class RedisReplyBroker(
     IConnectionMultiplexer multiplexer,
+    ReplyWriteConnection writes,
     IConversationStore store,
     RedisReplyFinalizer finalizer,
     RedisConversationChannels channels,
     IOptions<ReplyOptions> options,
-    IOptions<ReplyTelemetryOptions> telemetry,
     TimeProvider timeProvider,
     ILogger<RedisReplyBroker> logger) : IReplyBroker, IHostedService, IAsyncDisposable
 {
@@ -33,26 +33,21 @@ internal sealed class RedisReplyBroker(
     public Task PublishAsync(ChatTurn turn, ConversationMessage userMessage)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        RedisReplyPublisher? publisher = null;
-        Task Publish()
-        {
-            publisher = new RedisReplyPublisher(_redis, channels, options.Value, logger, timeProvider, turn, userMessage);
-            turn.Reply.Attach(publisher);
-            return publisher.Completion;
-        }
-
-        // A store per batch of frames and a renewal every third of the lease: summed up on the reply span rather than
-        // a span each, unless Telemetry:PerCommandSpans asks for them all.
-        var stored = telemetry.Value.PerCommandSpans ? Publish() : RedisCommandSpans.Summarised(Publish);
-        return SummariseAsync(stored, publisher!, turn.Reply.Activity);
+        // Marked alive before the reply starts, so that a client resuming it before its first frames are stored finds
+        // its producer; on this client, ahead of every command a watch of it sends from here (the batches go out on
+        // another, where a backlog could let a watch overtake it).
+        var alive = _redis.StringSetAsync(RedisKeys.ReplyProducer(turn.ConversationId, turn.Reply.MessageId), "1", options.Value.Lease);
+        var publisher = new RedisReplyPublisher(writes.Database, channels, options.Value, logger, timeProvider, turn, userMessage, alive);
+        turn.Reply.Attach(publisher);
+        return SummariseAsync(publisher, turn.Reply.Activity);
     }
 
     /// <summary>Puts what storing took on the reply span, which ends only once this completes (the turn's <c>Published</c>).</summary>
-    private static async Task SummariseAsync(Task stored, RedisReplyPublisher publisher, Activity? reply)
+    private static async Task SummariseAsync(RedisReplyPublisher publisher, Activity? reply)
     {
         try
         {
-            await stored;
+            await publisher.Completion;
         }
         finally
         {

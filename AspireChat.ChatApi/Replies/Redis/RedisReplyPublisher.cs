@@ -36,7 +36,11 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     private readonly List<(ServerFrame Frame, long Seq)> _frames = [];
     private byte[]? _echo;
 
-    public RedisReplyPublisher(IDatabase redis, RedisConversationChannels channels, ReplyOptions options, ILogger logger, TimeProvider timeProvider, ChatTurn turn, ConversationMessage userMessage)
+    /// <summary>
+    /// Writes on <paramref name="redis"/> (<see cref="ReplyWriteConnection"/>) once <paramref name="alive"/>, the
+    /// producer's lease the broker set before the reply started, is done; the first batch sets it again should that fail.
+    /// </summary>
+    public RedisReplyPublisher(IDatabase redis, RedisConversationChannels channels, ReplyOptions options, ILogger logger, TimeProvider timeProvider, ChatTurn turn, ConversationMessage userMessage, Task alive)
     {
         _redis = redis;
         _channels = channels;
@@ -52,9 +56,6 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         _lease = RedisKeys.ConversationLease(turn.ConversationId);
         _producer = RedisKeys.ReplyProducer(turn.ConversationId, _messageId);
         _channel = RedisKeys.ConversationChannel(turn.ConversationId);
-        // Sent before the reply starts, so that a client resuming it on another instance before its first frames are
-        // stored finds its producer alive (and on this instance's connection, ahead of every command about the reply).
-        var alive = _redis.StringSetAsync(_producer, "1", _options.Lease);
         Completion = RunAsync(alive);
     }
 

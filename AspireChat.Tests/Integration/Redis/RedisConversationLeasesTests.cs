@@ -90,6 +90,6 @@ public sealed class RedisConversationLeasesTests(SharedRedis redis) : IClassFixt
     {
         var options = Options.Create(new ReplyOptions { Lease = lease ?? new ReplyOptions().Lease });
         var finalizer = new RedisReplyFinalizer(_redis, Store(), new RedisConversationChannels(_redis, options), options, TimeProvider.System, NullLogger<RedisReplyFinalizer>.Instance);
-        return new RedisConversationLeases(_redis, Store(), finalizer, options, Options.Create(new ReplyTelemetryOptions()), TimeProvider.System, NullLogger<RedisConversationLeases>.Instance);
+        return new RedisConversationLeases(_redis, new ReplyWriteConnection(_redis.GetDatabase()), Store(), finalizer, options, TimeProvider.System, NullLogger<RedisConversationLeases>.Instance);
     }
 }

@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using AspireChat.ChatApi;
 using AspireChat.ChatApi.Conversations;
+using AspireChat.ChatApi.Replies.Redis;
 using AspireChat.Tests.Fixtures;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
 
 namespace AspireChat.Tests.Integration.Redis;
 
-/// <summary>What Aspire's Redis client brings, as ChatApi registers it: tracing of every command; and /health's Redis check, ours, on one node and on a cluster.</summary>
+/// <summary>What Aspire's Redis client brings, as ChatApi registers it: tracing of every command but a reply's own writes; and /health's Redis check, ours, on one node and on a cluster.</summary>
 public sealed class RedisTracingAndHealthTests
 {
     // The instrumentation Aspire.StackExchange.Redis carries (OpenTelemetry's, for StackExchange.Redis).
@@ -60,6 +63,42 @@ public sealed class RedisTracingAndHealthTests
             Assert.DoesNotContain(secretText, everything, StringComparison.Ordinal);
             Assert.DoesNotContain(Password, everything, StringComparison.Ordinal);
         });
+        await app.StopAsync(Token);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AReplysWritesAreNotProfiledUnlessPerCommandSpansAsksForASpanEach(bool perCommandSpans)
+    {
+        await using var server = await RedisServer.StartAsync(new RedisServerOptions { Password = Password });
+        using var spans = new SpanRecorder();
+        await using var app = Build(server.ConnectionString, builder => builder.AddChatServices(), ("Telemetry:PerCommandSpans", perCommandSpans ? "true" : "false"));
+        await app.StartAsync(Token);
+        var writes = app.Services.GetRequiredService<ReplyWriteConnection>().Database;
+        var traced = app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        ActivityTraceId traceId;
+        RedisValue read;
+
+        using (var parent = new ActivitySource("AspireChat.Tests.Parent").StartActivity("reply"))
+        {
+            traceId = parent!.TraceId;
+            await writes.StringSetAsync("written-by-a-reply", "stored");
+            read = await traced.StringGetAsync("written-by-a-reply");
+        }
+
+        // Both commands were profiled into the parent's one session, if at all, and so arrive together (every 10 s).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(25);
+        List<Activity> commands;
+        while (!(commands = [.. spans.Spans.Where(s => s.Source.Name == RedisSource && s.TraceId == traceId)]).Any(c => c.DisplayName.StartsWith("GET", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The traced client's GET never became a span.");
+            await Task.Delay(100, Token);
+        }
+
+        Assert.Equal("stored", read);
+        var names = string.Join(", ", commands.Select(c => c.DisplayName));
+        Assert.True(perCommandSpans == commands.Any(c => c.DisplayName.StartsWith("SET", StringComparison.Ordinal)), $"PerCommandSpans={perCommandSpans}, spans: {names}");
         await app.StopAsync(Token);
     }
 
@@ -125,7 +164,11 @@ public sealed class RedisTracingAndHealthTests
     private static string Describe(HealthReport report) =>
         string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Status} {e.Value.Description}"));
 
-    private static WebApplication Build(string connectionString, params (string Key, string Value)[] settings)
+    private static WebApplication Build(string connectionString, params (string Key, string Value)[] settings) =>
+        Build(connectionString, builder => builder.AddConversationStore(), settings);
+
+    /// <summary>An app on <paramref name="connectionString"/> with <paramref name="addServices"/>: the store alone, or all of ChatApi's (the replies' included).</summary>
+    private static WebApplication Build(string connectionString, Action<WebApplicationBuilder> addServices, params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder();
         foreach (var (key, value) in settings)
@@ -138,7 +181,7 @@ public sealed class RedisTracingAndHealthTests
         builder.Configuration["Aspire:StackExchange:Redis:ConfigurationOptions:ConnectTimeout"] = "1000";
         builder.Configuration["Aspire:StackExchange:Redis:ConfigurationOptions:AsyncTimeout"] = "1000";
         builder.Services.AddHealthChecks();
-        builder.AddConversationStore();
+        addServices(builder);
         return builder.Build();
     }
 
