@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # Profiles ChatApi in the paced case, pinned as bench/run.sh pins it (bench/findings.md holds what it found):
-#   bench/profile.sh [users] [seconds]      250 streams and a 15 s window by default
+#   bench/profile.sh [users] [seconds] [target]   250 streams, a 15 s window and the in-memory store (chatapi) by
+#                                                 default; redis: ChatApi on a redis-server on the harness's core
 # ChatApi runs with its JIT's perf map and without W^X (so perf resolves JIT'd frames) and without ReadyToRun (so
 # the framework's hot methods are JIT'd and named too; once tiered up, hot code is JIT'd either way). After a warm-up
 # of 20 runs it takes, over the same window: `perf record -g` (cpu-clock samples), `dotnet-counters` (the runtime's
 # meters: thread-pool work items, allocations, GCs, lock contention, timers) and the load generator's own figures.
-# Output: artifacts/profile/<users>/ (perf.data, report.txt, counters.csv, run.txt, summary.txt). Needs linux-perf and the
+# Output: artifacts/profile/<users>/ (<target>-<users>/ for another target) (perf.data, report.txt, counters.csv, run.txt, summary.txt). Needs linux-perf and the
 # dotnet-counters tool (`dotnet tool install -g dotnet-counters`). Extra ChatApi settings: PROFILE_ENV="K=V;K=V".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${1:-250}
 seconds=${2:-15}
+target=${3:-chatapi}
 out=artifacts/profile/$users
+[ "$target" = chatapi ] || out=artifacts/profile/$target-$users
 mkdir -p "$out"
 counters=${DOTNET_COUNTERS:-$HOME/.dotnet/tools/dotnet-counters}
 
 dotnet build -c Release bench/AspireChat.Bench -nologo -v quiet
 env="DOTNET_PerfMapEnabled=3;DOTNET_EnableWriteXorExecute=0;DOTNET_ReadyToRun=0${PROFILE_ENV:+;$PROFILE_ENV}"
 # Runs of 5 messages a user, back to back in one ChatApi process: long enough to warm up and then be sampled.
-dotnet bench/AspireChat.Bench/bin/Release/net10.0/AspireChat.Bench.dll run --pin --target chatapi --users "$users" --turns 5 \
+dotnet bench/AspireChat.Bench/bin/Release/net10.0/AspireChat.Bench.dll run --pin --target "$target" --users "$users" --turns 5 \
   --repeat 40 --env "$env" > "$out/run.txt" 2>&1 &
 bench=$!
 pid=""
