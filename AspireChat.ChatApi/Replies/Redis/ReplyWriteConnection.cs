@@ -7,8 +7,8 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// Where a reply's frequent commands go: its stored batches of frames, its producer's lease and its conversation
 /// lease's renewals and release. Aspire's Redis client traces a command by profiling it (StackExchange.Redis keeps the
 /// command and its message, payload included, in a session of the current span) and turning each session into spans
-/// every 10 s; at 1,000 streams that kept 10 s of every batch alive, about a third of ChatApi's peak memory, and took
-/// 7 to 22% of its CPU per chunk, for spans a reply sums up on its own span anyway (<c>aspirechat.reply.store.*</c>).
+/// every 10 s; at 1,000 streams that kept 10 s of every batch alive (40 to 80 MiB of ChatApi's peak), for spans a
+/// reply sums up on its own span anyway (<c>aspirechat.reply.store.*</c>).
 /// So by default they go out on a connection of ChatApi's own, made from the very options Aspire's client was
 /// (its connection string, its <c>Aspire:StackExchange:Redis</c> settings and defaults) but never given to the
 /// instrumentation. <c>Telemetry:PerCommandSpans</c> sends them on Aspire's client instead, a span each under the reply.
