@@ -15,7 +15,7 @@ namespace AspireChat.Tests.Contract;
 public sealed class ChatTraceContractTests
 {
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
-    private const string RedisScope = "OpenTelemetry.Instrumentation.StackExchangeRedis";
+    private const string RedisScope = TraceAssert.RedisScope;
     private static readonly string[] StaticAndProbePaths = ["/", "/js/app.js", "/css/app.css", "/health", "/alive"];
 
     /// <summary>OTLP protocol, Redis over TLS, and the Redis topology (a cluster as a managed Redis gives it: its nodes and a password).</summary>

@@ -16,7 +16,7 @@ public sealed class ReplyTraceBudgetContractTests
 {
     private const int Tokens = 500;
     private const int SpanBudget = 15;
-    private const string RedisScope = "OpenTelemetry.Instrumentation.StackExchangeRedis";
+    private const string RedisScope = TraceAssert.RedisScope;
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(40);
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;

@@ -5,6 +5,9 @@ namespace AspireChat.Tests.Contract;
 /// <summary>Assertions about the shape of a received trace.</summary>
 public static class TraceAssert
 {
+    /// <summary>The scope of Redis command spans: OpenTelemetry's StackExchange.Redis instrumentation, as Aspire.StackExchange.Redis carries it.</summary>
+    public const string RedisScope = "OpenTelemetry.Instrumentation.StackExchangeRedis";
+
     /// <summary>
     /// Every span's parent chain stays inside the trace and ends at <paramref name="rootParentSpanId"/>
     /// (the browser's span, which is not exported): one tree, no orphans, no second root.

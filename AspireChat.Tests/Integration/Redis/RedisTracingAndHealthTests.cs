@@ -3,6 +3,7 @@ using System.Diagnostics;
 using AspireChat.ChatApi;
 using AspireChat.ChatApi.Conversations;
 using AspireChat.ChatApi.Replies.Redis;
+using AspireChat.Tests.Contract;
 using AspireChat.Tests.Fixtures;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,8 +16,7 @@ namespace AspireChat.Tests.Integration.Redis;
 /// <summary>What Aspire's Redis client brings, as ChatApi registers it: tracing of every command but a reply's own writes; and /health's Redis check, ours, on one node and on a cluster.</summary>
 public sealed class RedisTracingAndHealthTests
 {
-    // The instrumentation Aspire.StackExchange.Redis carries (OpenTelemetry's, for StackExchange.Redis).
-    private const string RedisSource = "OpenTelemetry.Instrumentation.StackExchangeRedis";
+    private const string RedisSource = TraceAssert.RedisScope;
     private const string Password = "Tr4c3sN3v3rSh0wTh1sPw";
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
