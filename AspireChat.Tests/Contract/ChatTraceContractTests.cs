@@ -183,7 +183,9 @@ public sealed class ChatTraceContractTests
             cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
         spans = app.Otlp.Spans;
-        Assert.True(spans.Any(s => s.TraceId == browser.TraceId), $"No span of the browser's trace arrived.{Environment.NewLine}{app.Output}");
+        Assert.True(
+            spans.Any(s => s.TraceId == browser.TraceId),
+            $"No span of the browser's trace {browser.TraceId} arrived; traces that did: {string.Join(", ", spans.Select(s => s.TraceId).Distinct())}.{Environment.NewLine}{app.Output}");
         return spans;
     }
 }

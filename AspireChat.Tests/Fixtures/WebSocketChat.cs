@@ -15,12 +15,17 @@ public sealed class WebSocketChat(Uri baseAddress)
 {
     public CookieContainer Cookies { get; } = new();
 
-    /// <summary>An HttpClient for <paramref name="address"/> (default: the chat's) that sends this chat's owner cookie.</summary>
+    /// <summary>
+    /// An HttpClient for <paramref name="address"/> (default: the chat's) that sends this chat's owner cookie and, like a
+    /// browser, only the trace context a request itself carries.
+    /// </summary>
     public HttpClient CreateHttpClient(Uri? address = null)
     {
         var target = address ?? baseAddress;
         // The owner cookie was issued for the chat's host; a client for another service carries it explicitly.
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = false };
+        // No activity propagator: while another test's in-process host runs, its OpenTelemetry HttpClient instrumentation
+        // would otherwise replace a request's traceparent with a span of this test process (it removes the header first).
+        var handler = new SocketsHttpHandler { UseCookies = false, ActivityHeadersPropagator = null };
         var client = new HttpClient(handler) { BaseAddress = target, Timeout = TimeSpan.FromSeconds(30) };
         var header = Cookies.GetCookieHeader(baseAddress);
         if (header.Length > 0)
