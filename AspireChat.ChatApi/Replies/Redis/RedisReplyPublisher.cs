@@ -35,11 +35,6 @@ internal sealed class RedisReplyPublisher : IReplyObserver
     // Every frame so far with the seq of the last chunk at it: a Redis that lost the stream gets it all again.
     private readonly List<(ServerFrame Frame, long Seq)> _frames = [];
     private byte[]? _echo;
-    // At most one store per interval, so that paced tokens share a script (at 1,000 paced streams most batches were
-    // one frame): a frame after a quiet spell is stored at once, the next ones at the timer's tick. Disposed at the
-    // end, which goes out at once: ahead of the conversation's next reply, whose first store its client may send
-    // the moment it hears this end.
-    private readonly PeriodicTimer? _pacing;
 
     /// <summary>
     /// Writes on <paramref name="redis"/> (<see cref="ReplyWriteConnection"/>) once <paramref name="alive"/>, the
@@ -61,7 +56,6 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         _lease = RedisKeys.ConversationLease(turn.ConversationId);
         _producer = RedisKeys.ReplyProducer(turn.ConversationId, _messageId);
         _channel = RedisKeys.ConversationChannel(turn.ConversationId);
-        _pacing = options.StoreInterval > TimeSpan.Zero ? new PeriodicTimer(options.StoreInterval, timeProvider) : null;
         Completion = RunAsync(alive);
     }
 
@@ -78,7 +72,6 @@ internal sealed class RedisReplyPublisher : IReplyObserver
         if (frame is EndFrame || (frame is ErrorFrame { MessageId: null }))
         {
             _queue.Writer.TryComplete();
-            _pacing?.Dispose();
         }
 
         return true;
@@ -98,6 +91,9 @@ internal sealed class RedisReplyPublisher : IReplyObserver
 
         using var stopRenewing = new CancellationTokenSource();
         var renewing = RenewAsync(stopRenewing.Token);
+        // At most one store per interval, so that paced tokens share a script (at 1,000 paced streams most batches
+        // were one frame): a frame after a quiet spell is stored at once, the next ones wait for the timer's tick.
+        using var pacing = _options.StoreInterval > TimeSpan.Zero ? new PeriodicTimer(_options.StoreInterval, _timeProvider) : null;
         var stored = 0;
         var verify = false;
         var ended = false;
@@ -114,16 +110,14 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                 }
 
                 (stored, verify) = await WriteAsync(stored, verify);
-                if (_pacing is not null)
+                if (pacing is not null && !ended)
                 {
-                    // False, at once, from the end on.
-                    await _pacing.WaitForNextTickAsync();
+                    await pacing.WaitForNextTickAsync();
                 }
             }
         }
         finally
         {
-            _pacing?.Dispose();
             await stopRenewing.CancelAsync();
             await renewing;
         }
