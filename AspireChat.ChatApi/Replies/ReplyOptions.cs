@@ -28,14 +28,6 @@ public sealed class ReplyOptions
     public TimeSpan WriteRetryTime { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// A reply's frames are stored in Redis, and published to watchers on other instances, at most once per this
-    /// interval: the first frame after a quiet spell at once, the frames after it together at the next tick. The
-    /// producer's own clients never wait for it. Zero stores every frame as soon as the previous store is done.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
-    public TimeSpan StoreInterval { get; set; } = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>
     /// How the conversations' channels are carried: <see cref="ReplyPubSub.Auto"/> (sharded on Redis 7 and later),
     /// <see cref="ReplyPubSub.Sharded"/> or <see cref="ReplyPubSub.Classic"/>. Every instance on one Redis must carry
     /// them alike: a sharded message never reaches a classic subscriber.

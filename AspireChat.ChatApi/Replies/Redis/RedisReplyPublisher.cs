@@ -10,7 +10,7 @@ namespace AspireChat.ChatApi.Replies.Redis;
 /// <summary>
 /// The producer's side of a reply in Redis. Observes the <see cref="LiveReply"/> like any client, so it never slows
 /// the model: frames are queued, then written in order, a batch at a time (every frame queued since the last write),
-/// by <see cref="RedisReplyScripts.Store"/> at most once per <see cref="ReplyOptions.StoreInterval"/>: an XADD per frame to the reply's stream, then one PUBLISH (or SPUBLISH) of the batch
+/// by <see cref="RedisReplyScripts.Store"/>: an XADD per frame to the reply's stream, then one PUBLISH (or SPUBLISH) of the batch
 /// to the conversation's channel. Holds the reply's producer lease (set with the first batch, renewed every third of
 /// <see cref="ReplyOptions.Lease"/>, deleted once the end is stored), so nobody takes the reply for dead while it
 /// catches up. While Redis is unreachable it keeps the frames and retries; when Redis is back it writes whatever the
@@ -91,9 +91,6 @@ internal sealed class RedisReplyPublisher : IReplyObserver
 
         using var stopRenewing = new CancellationTokenSource();
         var renewing = RenewAsync(stopRenewing.Token);
-        // At most one store per interval, so that paced tokens share a script (at 1,000 paced streams most batches
-        // were one frame): a frame after a quiet spell is stored at once, the next ones wait for the timer's tick.
-        using var pacing = _options.StoreInterval > TimeSpan.Zero ? new PeriodicTimer(_options.StoreInterval, _timeProvider) : null;
         var stored = 0;
         var verify = false;
         var ended = false;
@@ -110,10 +107,6 @@ internal sealed class RedisReplyPublisher : IReplyObserver
                 }
 
                 (stored, verify) = await WriteAsync(stored, verify);
-                if (pacing is not null && !ended)
-                {
-                    await pacing.WaitForNextTickAsync();
-                }
             }
         }
         finally
