@@ -146,8 +146,8 @@ public sealed class RedisCluster : IAsyncDisposable
 
     /// <summary>
     /// Waits until the running nodes agree: each knows all six, reports <c>cluster_state:ok</c> with every slot
-    /// served, sees the same masters holding the same slots, all of them running and none flagged failing; and every
-    /// running replica's link to its master is up. Fails with the last thing that was not so.
+    /// served, sees the same masters holding the same slots, all of them running and none flagged failing, and the
+    /// same running node replicating the same master; and every running replica's link to its master is up. Fails with the last thing that was not so.
     /// </summary>
     public async Task WaitUntilSettledAsync(CancellationToken cancellationToken = default)
     {
@@ -181,6 +181,7 @@ public sealed class RedisCluster : IAsyncDisposable
         var running = RunningNodes();
         var runningPorts = running.Select(n => n.Port).ToHashSet();
         string? agreedOwners = null;
+        string? agreedRoles = null;
         foreach (var node in running)
         {
             var info = KeyValues(await CliAsync(node, ["CLUSTER", "INFO"], cancellationToken));
@@ -213,6 +214,15 @@ public sealed class RedisCluster : IAsyncDisposable
             }
 
             agreedOwners = ownersText;
+            // A former master that rejoins learns its demotion first and tells the others by gossip: until then they
+            // still see it as a master (with no slots), which the slot owners above do not show.
+            var rolesText = string.Join(" ", view.Where(n => runningPorts.Contains(n.Port)).OrderBy(n => n.Port).Select(n => n.IsReplica ? $"{n.Port}->{n.MasterId}" : $"{n.Port}:master"));
+            if (agreedRoles is not null && rolesText != agreedRoles)
+            {
+                return $"node {node.Port} sees the roles {rolesText}, another node {agreedRoles}";
+            }
+
+            agreedRoles = rolesText;
             if (view.Single(n => n.IsMyself).IsReplica)
             {
                 var replication = KeyValues(await CliAsync(node, ["INFO", "replication"], cancellationToken));
