@@ -147,7 +147,8 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>
     /// Waits until the running nodes agree: each knows all six, reports <c>cluster_state:ok</c> with every slot
     /// served, sees the same masters holding the same slots, all of them running and none flagged failing, and the
-    /// same running node replicating the same master; and every running replica's link to its master is up. Fails with the last thing that was not so.
+    /// same running node replicating the same master; and every running replica's link to its master is up. Fails with
+    /// the last thing that was not so.
     /// </summary>
     public async Task WaitUntilSettledAsync(CancellationToken cancellationToken = default)
     {
