@@ -5,12 +5,14 @@ namespace AspireChat.Tests.Fakes;
 
 /// <summary>
 /// A real multiplexer whose databases fail one chosen call as a dropped connection would, for faults
-/// that must land at an exact point (a real outage lands anywhere). Everything else goes through.
+/// that must land at an exact point (a real outage lands anywhere). Everything else goes through, and a test may watch
+/// every call as it is made.
 /// </summary>
 internal sealed class FailOnceRedis
 {
     private Func<MethodInfo, object?[], bool>? _failNext;
     private Hook? _beforeNext;
+    private Action<MethodInfo>? _beforeEvery;
 
     private FailOnceRedis(IConnectionMultiplexer inner) => Multiplexer = MultiplexerProxy.Create(inner, this);
 
@@ -27,8 +29,12 @@ internal sealed class FailOnceRedis
     /// </summary>
     public void BeforeNext(Func<MethodInfo, object?[], bool> match, Action action) => _beforeNext = new Hook(match, action);
 
+    /// <summary>Runs <paramref name="action"/> as every database call is made, on the thread that makes it.</summary>
+    public void BeforeEvery(Action<MethodInfo> action) => _beforeEvery = action;
+
     private void RunBefore(MethodInfo method, object?[] arguments)
     {
+        _beforeEvery?.Invoke(method);
         if (_beforeNext is { } before && before.Match(method, arguments) && Interlocked.CompareExchange(ref _beforeNext, null, before) == before)
         {
             before.Action();

@@ -30,6 +30,9 @@ public sealed class RecordingPeerSocket : WebSocket
     /// <summary>Sends throw, as on a socket the peer has reset.</summary>
     public bool FailSends { get; set; }
 
+    /// <summary>Runs as each send begins, on the thread that sends.</summary>
+    public Action? BeforeEachSend { get; set; }
+
     public bool WasAborted { get; private set; }
 
     public override WebSocketCloseStatus? CloseStatus => null;
@@ -79,6 +82,7 @@ public sealed class RecordingPeerSocket : WebSocket
 
     public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
     {
+        BeforeEachSend?.Invoke();
         if (FailSends)
         {
             throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely);

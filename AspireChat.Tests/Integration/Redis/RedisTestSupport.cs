@@ -46,6 +46,10 @@ internal static class TestRedis
         }
     }
 
+    /// <summary>Waits until the stream <paramref name="stream"/> holds at least <paramref name="entries"/> entries (a reply's stored frames).</summary>
+    public static Task StreamHoldsAsync(IConnectionMultiplexer redis, RedisKey stream, long entries) =>
+        WaitUntilAsync(() => redis.GetDatabase().StreamLength(stream) >= entries, $"The stream never held {entries} entries.");
+
     /// <summary>Waits until <paramref name="condition"/> holds, for something the client does on its own reader.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? within = null)
     {

@@ -32,14 +32,14 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         var (reply, observer) = chat.Send("Hello");
         await TestRedis.WaitUntilAsync(() => reply.ConversationId is not null, "The reply should start.");
         var stream = RedisKeys.ReplyStream(reply.ConversationId!, reply.MessageId);
-        await StoredAsync(redis, stream, 1);
+        await TestRedis.StreamHoldsAsync(redis, stream, 1);
         var replySpan = SpanOf(reply);
 
         string[] tokens = ["One", " frame", " at", " a", " time."];
         for (var i = 0; i < tokens.Length; i++)
         {
             chat.Model.Say(tokens[i]);
-            await StoredAsync(redis, stream, i + 2);
+            await TestRedis.StreamHoldsAsync(redis, stream, i + 2);
         }
 
         chat.Model.Finish();
@@ -67,7 +67,7 @@ public sealed class ReplyStoreSummaryTests : IDisposable
         await TestRedis.WaitUntilAsync(() => reply.ConversationId is not null, "The reply should start.");
         var stream = RedisKeys.ReplyStream(reply.ConversationId!, reply.MessageId);
         chat.Model.Say("Before");
-        await StoredAsync(redis, stream, 2);
+        await TestRedis.StreamHoldsAsync(redis, stream, 2);
         var replySpan = SpanOf(reply);
 
         // Gone while a chunk waits to be stored, back empty (nothing was saved to disk).
@@ -92,9 +92,6 @@ public sealed class ReplyStoreSummaryTests : IDisposable
     }
 
     public void Dispose() => _listener.Dispose();
-
-    private static Task StoredAsync(ConnectionMultiplexer redis, string stream, long frames) =>
-        TestRedis.WaitUntilAsync(() => redis.GetDatabase().StreamLength(stream) >= frames, $"The stream never held {frames} frames.", TimeSpan.FromSeconds(10));
 
     private static async Task<List<string>> FramesAsync(ConnectionMultiplexer redis, string stream) =>
         [.. (await redis.GetDatabase().StreamRangeAsync(stream)).Select(entry => (string)entry["frame"]!)];

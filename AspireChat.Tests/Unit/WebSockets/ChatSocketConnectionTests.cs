@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using AspireChat.ChatApi;
 using AspireChat.ChatApi.Protocol;
+using AspireChat.ChatApi.Replies;
 using AspireChat.ChatApi.WebSockets;
 using AspireChat.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -145,6 +146,55 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
 
         Assert.Equal([1, 2], peer.Sent.Select(SeqOf));
         Assert.Equal([WebSocketCloseStatus.EndpointUnavailable], peer.ClosesSent);
+    }
+
+    [Fact]
+    public async Task AReplysFramesGoOutFromTheSendLoopNeverOnTheThreadThatHandsThemOver()
+    {
+        // A reply hands each frame to its observers under its lock: a send made there would hold the model and every
+        // other client of the reply until it finished (LiveReply: observers only enqueue).
+        var peer = new RecordingPeerSocket();
+        var sentWhileHandingOver = 0;
+        peer.BeforeEachSend = () =>
+        {
+            if (t_handingOver)
+            {
+                Interlocked.Increment(ref sentWhileHandingOver);
+            }
+        };
+        using var connection = Connect(peer, CancellationToken.None);
+        var reply = new LiveReply("client-1");
+        reply.Attach(connection);
+
+        HandOver(() => reply.Start("c1", "model"));
+        for (var i = 0; i < 20; i++)
+        {
+            HandOver(() => reply.Append($"t{i} "));
+            // The send loop waits for the next frame, where a synchronous continuation would run it on this thread.
+            await WaitUntil(() => peer.Sent.Count == i + 2);
+        }
+
+        HandOver(() => reply.End(FinishReasons.Stop, null));
+
+        await WaitUntil(() => peer.Sent.Count == 22);
+        Assert.True(sentWhileHandingOver == 0, $"{sentWhileHandingOver} of 22 sends ran on the thread handing the frames over.");
+        Assert.Equal(Enumerable.Range(1, 20), peer.Sent.Skip(1).Take(20).Select(SeqOf));
+    }
+
+    [ThreadStatic]
+    private static bool t_handingOver;
+
+    private static void HandOver(Action deliver)
+    {
+        t_handingOver = true;
+        try
+        {
+            deliver();
+        }
+        finally
+        {
+            t_handingOver = false;
+        }
     }
 
     private static int SeqOf(string frame) => JsonDocument.Parse(frame).RootElement.GetProperty("seq").GetInt32();
