@@ -4,8 +4,9 @@ using Microsoft.Extensions.AI;
 namespace AspireChat.ChatApi.Models;
 
 /// <summary>
-/// Lets go of the provider's own object behind each streamed update (<see cref="ChatResponseUpdate.RawRepresentation"/>:
-/// for OpenAI, the SDK's <c>StreamingChatCompletionUpdate</c> with the chunk's JSON) as soon as the update is made.
+/// Lets go of the provider's own objects behind each streamed update as soon as the update is made: the update's
+/// <see cref="ChatResponseUpdate.RawRepresentation"/> (for OpenAI, the SDK's <c>StreamingChatCompletionUpdate</c> with
+/// the chunk's JSON) and each content's (for OpenAI, the SDK's <c>ChatMessageContentPart</c> behind each text).
 /// </summary>
 /// <remarks>
 /// The OpenTelemetry middleware above keeps every update of a reply until the reply ends, to build the response its
@@ -22,6 +23,12 @@ public sealed class RawUpdateReleasingChatClient(IChatClient innerClient) : Dele
         await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             update.RawRepresentation = null;
+            // Indexed, not LINQ: this runs once per token.
+            for (var i = 0; i < update.Contents.Count; i++)
+            {
+                update.Contents[i].RawRepresentation = null;
+            }
+
             yield return update;
         }
     }

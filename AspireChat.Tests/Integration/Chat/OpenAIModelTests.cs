@@ -161,7 +161,9 @@ public sealed class OpenAIModelTests : IAsyncLifetime
         var raw = await sdk.AsIChatClient().GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
 
         Assert.All(raw, update => Assert.IsType<OpenAI.Chat.StreamingChatCompletionUpdate>(update.RawRepresentation));
+        Assert.All(raw.SelectMany(update => update.Contents).OfType<TextContent>(), text => Assert.IsType<OpenAI.Chat.ChatMessageContentPart>(text.RawRepresentation));
         Assert.All(kept, update => Assert.Null(update.RawRepresentation));
+        Assert.All(kept.SelectMany(update => update.Contents), content => Assert.Null(content.RawRepresentation));
         Assert.Equal(MockTokens.ExpectedText(8), string.Concat(kept.Select(u => u.Text)));
         Assert.Equal(8, kept.SelectMany(u => u.Contents).OfType<UsageContent>().Single().Details.OutputTokenCount);
     }

@@ -7,14 +7,13 @@ namespace AspireChat.Tests.Unit.Chat;
 public sealed class RawUpdateReleasingChatClientTests
 {
     [Fact]
-    public async Task EachStreamedUpdatePassesThroughInOrderWithoutItsRawObject()
+    public async Task EachStreamedUpdatePassesThroughInOrderWithoutItsRawObjects()
     {
         var model = new ScriptedChatClient();
         using var client = new RawUpdateReleasingChatClient(model);
         var cancellationToken = TestContext.Current.CancellationToken;
-        var sdkObjects = new[] { new object(), new object() };
-        model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, "Hel") { RawRepresentation = sdkObjects[0] });
-        model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, "lo") { RawRepresentation = sdkObjects[1] });
+        model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, [new TextContent("Hel") { RawRepresentation = new object() }]) { RawRepresentation = new object() });
+        model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, [new TextContent("lo") { RawRepresentation = new object() }]) { RawRepresentation = new object() });
         model.Finish(output: 2);
         model.End();
 
@@ -22,6 +21,7 @@ public sealed class RawUpdateReleasingChatClientTests
 
         Assert.Equal(["Hel", "lo", ""], updates.Select(u => u.Text));
         Assert.All(updates, update => Assert.Null(update.RawRepresentation));
+        Assert.All(updates.SelectMany(update => update.Contents), content => Assert.Null(content.RawRepresentation));
         Assert.Equal(2, updates[^1].Contents.OfType<UsageContent>().Single().Details.OutputTokenCount);
         Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
     }
