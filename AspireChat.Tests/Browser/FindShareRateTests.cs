@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AspireChat.Tests.Fixtures;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -104,7 +105,20 @@ public sealed class FindShareRateTests(BrowserFixture browser, FastChatSite web)
         Assert.Null(await reader.EvaluateAsync<object?>("window.pwned"));
         Assert.Empty(await stranger.CookiesAsync());
 
-        // The reader copies it into a conversation of their own.
+        // The reader copies it into a conversation of their own. What became of the copy's request, for a failure to name
+        // (this step has timed out under load without saying whether the request left, failed or never answered).
+        ConcurrentQueue<string> copyRequest = new();
+        reader.Request += (_, request) => Note(request.Url, $"sent {request.Method}");
+        reader.Response += (_, response) => Note(response.Url, $"answered {response.Status}");
+        reader.RequestFailed += (_, request) => Note(request.Url, $"failed ({request.Failure})");
+        void Note(string url, string what)
+        {
+            if (url.EndsWith("/copy", StringComparison.Ordinal))
+            {
+                copyRequest.Enqueue($"{what} at {DateTime.UtcNow:HH:mm:ss.fff}");
+            }
+        }
+
         await reader.GetByRole(AriaRole.Button, new() { Name = "Continue in a chat of your own" }).ClickAsync();
         try
         {
@@ -114,7 +128,7 @@ public sealed class FindShareRateTests(BrowserFixture browser, FastChatSite web)
         catch (TimeoutException)
         {
             // Say why: the page shows the copy's failure in its notice.
-            Assert.Fail($"The copy did not navigate. Notice: \"{await reader.Locator("#notice").TextContentAsync()}\"; page errors: {string.Join("; ", problems)}.");
+            Assert.Fail($"The copy did not navigate by {DateTime.UtcNow:HH:mm:ss.fff}. Its request: {(copyRequest.IsEmpty ? "never sent" : string.Join(", ", copyRequest))}. Notice: \"{await reader.Locator("#notice").TextContentAsync()}\"; page errors: {string.Join("; ", problems)}.");
         }
         await Expect(reader.Locator(".message.user .body")).ToHaveTextAsync([$"Share this: {Payload}", "And a **second** question"], new() { Timeout = 10_000 });
         await Expect(reader.Locator("#conversations .conversation")).ToHaveCountAsync(1);

@@ -16,9 +16,6 @@ namespace AspireChat.Tests.Integration.Redis;
 /// </summary>
 public sealed class RedisReplyPublisherTests(SharedRedis redisServers) : IClassFixture<SharedRedis>
 {
-    [ThreadStatic]
-    private static bool t_handingOver;
-
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Theory, RedisTopologies]
@@ -29,7 +26,7 @@ public sealed class RedisReplyPublisherTests(SharedRedis redisServers) : IClassF
         var calledWhileHandingOver = new ConcurrentQueue<string>();
         watched.BeforeEvery(method =>
         {
-            if (t_handingOver)
+            if (ReplyHandOver.IsUnderWay)
             {
                 calledWhileHandingOver.Enqueue(method.Name);
             }
@@ -40,31 +37,18 @@ public sealed class RedisReplyPublisherTests(SharedRedis redisServers) : IClassF
         var stream = RedisKeys.ReplyStream(turn.ConversationId, turn.Reply.MessageId);
         var published = chat.Broker.PublishAsync(turn, user);
 
-        HandOver(() => turn.Reply.Start(turn.ConversationId, "model", user.Id));
+        ReplyHandOver.Run(() => turn.Reply.Start(turn.ConversationId, "model", user.Id));
         for (var i = 0; i < 20; i++)
         {
-            HandOver(() => turn.Reply.Append($"t{i} "));
+            ReplyHandOver.Run(() => turn.Reply.Append($"t{i} "));
             // The store loop waits for the next frame, where a continuation run synchronously would run it on this thread.
             await TestRedis.StreamHoldsAsync(redis, stream, i + 2);
         }
 
-        HandOver(() => turn.Reply.End(FinishReasons.Stop, null));
+        ReplyHandOver.Run(() => turn.Reply.End(FinishReasons.Stop, null));
         await published.WaitAsync(TimeSpan.FromSeconds(10), Token);
 
         Assert.Empty(calledWhileHandingOver);
         Assert.Equal(22, await redis.GetDatabase().StreamLengthAsync(stream));
-    }
-
-    private static void HandOver(Action deliver)
-    {
-        t_handingOver = true;
-        try
-        {
-            deliver();
-        }
-        finally
-        {
-            t_handingOver = false;
-        }
     }
 }

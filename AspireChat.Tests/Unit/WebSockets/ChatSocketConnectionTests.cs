@@ -157,7 +157,7 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
         var sentWhileHandingOver = 0;
         peer.BeforeEachSend = () =>
         {
-            if (t_handingOver)
+            if (ReplyHandOver.IsUnderWay)
             {
                 Interlocked.Increment(ref sentWhileHandingOver);
             }
@@ -166,35 +166,19 @@ public sealed class ChatSocketConnectionTests : IAsyncLifetime
         var reply = new LiveReply("client-1");
         reply.Attach(connection);
 
-        HandOver(() => reply.Start("c1", "model"));
+        ReplyHandOver.Run(() => reply.Start("c1", "model"));
         for (var i = 0; i < 20; i++)
         {
-            HandOver(() => reply.Append($"t{i} "));
+            ReplyHandOver.Run(() => reply.Append($"t{i} "));
             // The send loop waits for the next frame, where a synchronous continuation would run it on this thread.
             await WaitUntil(() => peer.Sent.Count == i + 2);
         }
 
-        HandOver(() => reply.End(FinishReasons.Stop, null));
+        ReplyHandOver.Run(() => reply.End(FinishReasons.Stop, null));
 
         await WaitUntil(() => peer.Sent.Count == 22);
         Assert.True(sentWhileHandingOver == 0, $"{sentWhileHandingOver} of 22 sends ran on the thread handing the frames over.");
         Assert.Equal(Enumerable.Range(1, 20), peer.Sent.Skip(1).Take(20).Select(SeqOf));
-    }
-
-    [ThreadStatic]
-    private static bool t_handingOver;
-
-    private static void HandOver(Action deliver)
-    {
-        t_handingOver = true;
-        try
-        {
-            deliver();
-        }
-        finally
-        {
-            t_handingOver = false;
-        }
     }
 
     private static int SeqOf(string frame) => JsonDocument.Parse(frame).RootElement.GetProperty("seq").GetInt32();
