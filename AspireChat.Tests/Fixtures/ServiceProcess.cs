@@ -111,13 +111,16 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>
     /// A TCP port on loopback that nothing listens on right now, picked below Linux's ephemeral range
     /// (32768+), where outgoing connections take their local ports: a port the OS hands out for
-    /// "any free one" can be taken by a client connection before the server binds it.
+    /// "any free one" can be taken by a client connection before the server binds it. Nor from the Redis Cluster nodes'
+    /// ports and their bus ports (<see cref="RedisCluster.FreeNodePorts"/>: 20000–22767 and 30000–32767): a node
+    /// binds its bus port when it starts, so a port found free here was once taken by a cluster between this check and
+    /// the service's bind (ChatApi then exited with "address already in use").
     /// </summary>
     public static int FreeTcpPort()
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var port = Random.Shared.Next(20_000, 32_000);
+            var port = Random.Shared.Next(22_768, 30_000);
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
