@@ -58,6 +58,31 @@ public sealed class PinnedReportTests
     }
 
     [Fact]
+    public void OtherWorkIsJudgedByCpuTimeBeyondTheBenchmarksOwnProcessesNotByTheLoadAverage()
+    {
+        var results = Results();
+        // A ceiling's own threads take the load average to 10 on two cores; its processes account for all the busy time.
+        results.Runs.Add(Run(Current, 250, chatApiCpu: 97, chunks: 10_000, otherWorkCpu: 2, loadAverage: 10.1));
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.DoesNotContain("Other work shared the cores", markdown, StringComparison.Ordinal);
+        Assert.Contains("was at most 2% of a core in any window", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWindowWhoseCoresWereBusyBeyondItsProcessesIsWarnedOf()
+    {
+        var results = Results();
+        results.Runs.Add(Run(Current, 250, chatApiCpu: 60, chunks: 10_000, otherWorkCpu: 2, loadAverage: 2.2));
+        results.Runs.Add(Run(Baseline, 250, chatApiCpu: 55, chunks: 10_000, otherWorkCpu: 40, loadAverage: 2.4));
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.Contains("**Other work shared the cores during this run** (in one window the machine's cores were busy for 40% of a core beyond the benchmark's own processes)", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheErrorsOfEveryWindowAreListedWithTheirDetails()
     {
         var results = Results();
@@ -184,7 +209,11 @@ public sealed class PinnedReportTests
         return run with { Scenario = "ceiling", Result = run.Result with { Processes = processes } };
     }
 
-    private static PinnedRun Run(Target target, int users, double chatApiCpu, long chunks, double firstChunkP99 = 205)
+    /// <summary>
+    /// A paced window. The machine's busy time is its processes' CPU plus <paramref name="otherWorkCpu"/> (% of a core),
+    /// over <see cref="Results"/>' two cores; <paramref name="loadAverage"/> is what the window closed with.
+    /// </summary>
+    private static PinnedRun Run(Target target, int users, double chatApiCpu, long chunks, double firstChunkP99 = 205, double otherWorkCpu = 1, double loadAverage = 1.5)
     {
         List<ProcessUsage> processes = [new ProcessUsage("mock", 20, 80 << 20, 80 << 20), new ProcessUsage("load generator", 10, 90 << 20, 90 << 20)];
         if (target.Route != Route.DirectToMock)
@@ -193,8 +222,9 @@ public sealed class PinnedReportTests
         }
 
         var result = new LoadResult(users, users, users * 5, chunks, TimeSpan.FromSeconds(2), new Distribution(100, 201, 203, firstChunkP99, firstChunkP99 + 5),
-            new Distribution(100, 20, 21, 25, 30), new Distribution(100, 1_200, 1_210, 1_250, 1_300), new Dictionary<string, int>(), processes, 90);
-        return new PinnedRun(target, "paced", users, result, 0, 1.5);
+            new Distribution(100, 20, 21, 25, 30), new Distribution(100, 1_200, 1_210, 1_250, 1_300), new Dictionary<string, int>(), processes,
+            MachineBusyPercent: (processes.Sum(p => p.CpuPercent) + otherWorkCpu) / 2);
+        return new PinnedRun(target, "paced", users, result, 0, loadAverage);
     }
 
     private static SweepResults SweepResultsForTest() => new()

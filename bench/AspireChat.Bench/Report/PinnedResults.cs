@@ -28,6 +28,14 @@ public sealed record PinnedRun(Target Target, string Scenario, int Users, LoadRe
     public double HarnessMicrosecondsPerChunk(CorePlan cores) =>
         Result.Chunks == 0 ? double.NaN : HarnessCpuPercent(cores) / 100 * Result.Elapsed.TotalSeconds / Result.Chunks * 1e6;
 
+    /// <summary>
+    /// What the machine's cores were busy with beyond this run's own processes, in % of one core: other work, which takes
+    /// part of a pinned process's core. Read from CPU time, not the load average, which also counts the benchmark's own
+    /// runnable threads (a ceiling window alone took it to 10 on two cores).
+    /// </summary>
+    public double OtherWorkCpuPercent(int machineCores) =>
+        Math.Max(0, Result.MachineBusyPercent * machineCores - Result.Processes.Sum(p => p.CpuPercent));
+
     /// <summary>Chunks delivered per second of ChatApi's CPU (the ceiling's figure).</summary>
     public double ChunksPerChatApiCpuSecond => 1e6 / ChatApiMicrosecondsPerChunk;
 
