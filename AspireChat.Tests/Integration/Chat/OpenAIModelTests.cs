@@ -164,6 +164,10 @@ public sealed class OpenAIModelTests : IAsyncLifetime
         Assert.All(raw.SelectMany(update => update.Contents).OfType<TextContent>(), text => Assert.IsType<OpenAI.Chat.ChatMessageContentPart>(text.RawRepresentation));
         Assert.All(kept, update => Assert.Null(update.RawRepresentation));
         Assert.All(kept.SelectMany(update => update.Contents), content => Assert.Null(content.RawRepresentation));
+        // The SDK reads the response id out of every chunk into a string of its own; the kept updates share the first.
+        Assert.NotSame(raw[0].ResponseId, raw[1].ResponseId);
+        Assert.All(kept, update => Assert.Same(kept[0].ResponseId, update.ResponseId));
+        Assert.All(kept, update => Assert.Same(kept[0].ResponseId, update.MessageId));
         Assert.Equal(MockTokens.ExpectedText(8), string.Concat(kept.Select(u => u.Text)));
         Assert.Equal(8, kept.SelectMany(u => u.Contents).OfType<UsageContent>().Single().Details.OutputTokenCount);
     }

@@ -27,6 +27,30 @@ public sealed class RawUpdateReleasingChatClientTests
     }
 
     [Fact]
+    public async Task EveryUpdateOfAResponseHoldsTheFirstUpdatesIdStringAndAnIdThatDiffersKeepsItsOwn()
+    {
+        var model = new ScriptedChatClient();
+        using var client = new RawUpdateReleasingChatClient(model);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        // Equal values in distinct strings, as a provider's SDK reads them out of each chunk.
+        string[] ids = [new('a', 12), new('a', 12), new('a', 12)];
+        Assert.NotSame(ids[0], ids[1]);
+        foreach (var id in ids)
+        {
+            model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, "tok") { ResponseId = id, MessageId = new string('a', 12) });
+        }
+
+        model.Steps.TryWrite(new ChatResponseUpdate(ChatRole.Assistant, "other") { ResponseId = "b", MessageId = "m" });
+        model.End();
+
+        var updates = await client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+
+        Assert.All(updates.Take(3), update => Assert.Same(ids[0], update.ResponseId));
+        Assert.All(updates.Take(3), update => Assert.Same(ids[0], update.MessageId));
+        Assert.Equal(("b", "m"), (updates[3].ResponseId, updates[3].MessageId));
+    }
+
+    [Fact]
     public async Task AFailureOfTheModelMidStreamReachesTheCallerAfterTheTokensBeforeIt()
     {
         var model = new ScriptedChatClient();
