@@ -18,7 +18,8 @@ public static class PinnedReport
 
     /// <summary>
     /// CPU beyond the benchmark's own processes, in % of a core, from which a window is taken to have shared its cores with
-    /// other work. Not zero: interrupts and the kernel's network work are not all charged to a process (0 to 3% of a core in the runs of 2026-12-06).
+    /// other work. Not zero: interrupts and the kernel's network work are not all charged to a process (0 to 4% of a core
+    /// in the windows of 2026-12-06).
     /// </summary>
     private const double OtherWorkWarningPercent = 15;
 
