@@ -35,8 +35,9 @@ internal sealed class ChatCompletionsEndpoint(MockOpenAIOptions options, MockReq
             return;
         }
 
-        var requestNumber = log.Add(request!);
-        if (!MockModel.TryParse(request!.Model, options, out var model, out var modelError))
+        request = request! with { Protocol = context.Request.Protocol, ConnectionId = context.Connection.Id };
+        var requestNumber = log.Add(request);
+        if (!MockModel.TryParse(request.Model, options, out var model, out var modelError))
         {
             await OpenAIError.WriteAsync(context, StatusCodes.Status404NotFound, modelError!, cancellationToken);
             return;

@@ -25,6 +25,12 @@ public sealed record MockChatRequest(
     string? Authorization,
     string Body)
 {
+    /// <summary>The request's protocol as Kestrel names it (<c>HTTP/1.1</c>, <c>HTTP/2</c>).</summary>
+    public string Protocol { get; init; } = "";
+
+    /// <summary>Kestrel's id of the connection the request came on: requests multiplexed over HTTP/2 share one.</summary>
+    public string ConnectionId { get; init; } = "";
+
     /// <summary>Reads an OpenAI chat completions body; <paramref name="error"/> says why when it cannot.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> body, string? authorization, out MockChatRequest? request, out string? error)
     {

@@ -22,6 +22,10 @@ public sealed class MockOpenAIOptions : IValidatableObject
     [Range(0, 65_535)]
     public int Port { get; set; }
 
+    /// <summary>The loopback port of the HTTP/2-only endpoint (cleartext, prior knowledge); 0 picks a free one.</summary>
+    [Range(0, 65_535)]
+    public int Http2Port { get; set; }
+
     /// <summary>
     /// Keep every parsed request in <see cref="MockOpenAIServer.Requests"/>. Tests want it; a long benchmark run
     /// turns it off so memory does not grow with the request count.
@@ -65,6 +69,11 @@ public sealed class MockOpenAIOptions : IValidatableObject
             options.Port = int.Parse(port, CultureInfo.InvariantCulture);
         }
 
+        if (section[nameof(Http2Port)] is { } http2Port)
+        {
+            options.Http2Port = int.Parse(http2Port, CultureInfo.InvariantCulture);
+        }
+
         if (section[nameof(RecordRequests)] is { } record)
         {
             options.RecordRequests = bool.Parse(record);
@@ -93,6 +102,11 @@ public sealed class MockOpenAIOptions : IValidatableObject
         if (TokenInterval < TimeSpan.Zero)
         {
             yield return new ValidationResult("TokenInterval must not be negative.", [nameof(TokenInterval)]);
+        }
+
+        if (Port != 0 && Port == Http2Port)
+        {
+            yield return new ValidationResult($"Port and Http2Port must differ (both {Port}).", [nameof(Port), nameof(Http2Port)]);
         }
     }
 }

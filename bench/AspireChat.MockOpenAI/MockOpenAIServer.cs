@@ -1,6 +1,5 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace AspireChat.MockOpenAI;
 
@@ -15,7 +14,7 @@ public sealed class MockOpenAIServer : IAsyncDisposable
     private readonly MockRequestLog _log;
     private readonly TokenPacer _pacer;
 
-    private MockOpenAIServer(WebApplication app, CancellationTokenSource stopping, MockRequestLog log, TokenPacer pacer, MockOpenAIOptions options, Uri baseAddress)
+    private MockOpenAIServer(WebApplication app, CancellationTokenSource stopping, MockRequestLog log, TokenPacer pacer, MockOpenAIOptions options, Uri baseAddress, Uri http2BaseAddress)
     {
         _app = app;
         _stopping = stopping;
@@ -23,10 +22,17 @@ public sealed class MockOpenAIServer : IAsyncDisposable
         _pacer = pacer;
         Options = options;
         BaseAddress = baseAddress;
+        Http2BaseAddress = http2BaseAddress;
     }
 
-    /// <summary>The OpenAI base address, ending in <c>/v1/</c>.</summary>
+    /// <summary>The OpenAI base address, ending in <c>/v1/</c>: HTTP/1.1 (Kestrel serves HTTP/2 in cleartext only on a port of its own).</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>
+    /// The same API over HTTP/2 only, in cleartext: a client must speak HTTP/2 from its first byte (prior knowledge),
+    /// as it does over TLS to a provider that offers HTTP/2.
+    /// </summary>
+    public Uri Http2BaseAddress { get; }
 
     public MockOpenAIOptions Options { get; }
 
@@ -41,10 +47,16 @@ public sealed class MockOpenAIServer : IAsyncDisposable
 
         // The empty builder has no logging, configuration or middleware: nothing but Kestrel on the per-token path.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(MockOpenAIServer).Assembly.GetName().Name });
+        ListenOptions? http1 = null, http2 = null;
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen => http1 = listen);
+            kestrel.Listen(IPAddress.Loopback, options.Http2Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                http2 = listen;
+            });
         });
         // The mock stands in for a model on the benchmark's harness core, whose every microsecond is taken from the
         // load generator: socket completions and sends run where they happen (for a token, the pacer's thread)
@@ -75,9 +87,11 @@ public sealed class MockOpenAIServer : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new MockOpenAIServer(app, stopping, log, pacer, options, new Uri(address.TrimEnd('/') + "/v1/"));
+        // Kestrel writes the port it bound (port 0: a free one) back into each endpoint's options.
+        return new MockOpenAIServer(app, stopping, log, pacer, options, BaseAddressOf(http1!), BaseAddressOf(http2!));
     }
+
+    private static Uri BaseAddressOf(ListenOptions listen) => new($"http://{listen.IPEndPoint}/v1/");
 
     /// <summary>Ends every stream still open (stalled ones included) and stops listening.</summary>
     public async ValueTask DisposeAsync()

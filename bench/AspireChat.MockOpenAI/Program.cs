@@ -1,7 +1,7 @@
 namespace AspireChat.MockOpenAI;
 
 /// <summary>
-/// Runs the mock on its own: <c>dotnet run --project bench/AspireChat.MockOpenAI -- --ttft 200ms --interval 20ms --tokens 50 --port 5099</c>.
+/// Runs the mock on its own: <c>dotnet run --project bench/AspireChat.MockOpenAI -- --ttft 200ms --interval 20ms --tokens 50 --port 5099 --http2-port 5098</c>.
 /// The same settings come from the environment as <c>MockOpenAI__TimeToFirstToken</c> and so on.
 /// </summary>
 internal static class Program
@@ -12,6 +12,7 @@ internal static class Program
         ["--interval"] = "MockOpenAI:TokenInterval",
         ["--tokens"] = "MockOpenAI:TokenCount",
         ["--port"] = "MockOpenAI:Port",
+        ["--http2-port"] = "MockOpenAI:Http2Port",
         ["--record-requests"] = "MockOpenAI:RecordRequests",
     };
 
@@ -35,7 +36,7 @@ internal static class Program
 
         await using var server = await MockOpenAIServer.StartAsync(options, stop.Token);
         // The load generator reads this line to learn the port when it asked for port 0.
-        Console.WriteLine($"Mock OpenAI listening on {server.BaseAddress} (ttft {options.TimeToFirstToken.TotalMilliseconds} ms, interval {options.TokenInterval.TotalMilliseconds} ms, {options.TokenCount} tokens)");
+        Console.WriteLine($"Mock OpenAI listening on {server.BaseAddress} and, HTTP/2 only, on {server.Http2BaseAddress} (ttft {options.TimeToFirstToken.TotalMilliseconds} ms, interval {options.TokenInterval.TotalMilliseconds} ms, {options.TokenCount} tokens)");
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
