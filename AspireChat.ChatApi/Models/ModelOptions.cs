@@ -36,6 +36,19 @@ public sealed class ModelOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The HTTP version asked of the endpoint: 2.0 (the default) or 1.1. Over HTTP/2 many replies share one
+    /// connection to the provider, so one socket read brings the tokens of many replies (docs/design.md).
+    /// </summary>
+    public Version HttpVersion { get; set; } = System.Net.HttpVersion.Version20;
+
+    /// <summary>
+    /// How strictly <see cref="HttpVersion"/> holds. <see cref="HttpVersionPolicy.RequestVersionOrLower"/> (the default)
+    /// speaks HTTP/2 to an https endpoint that offers it and HTTP/1.1 to any other; a cleartext endpoint that speaks
+    /// HTTP/2 only (prior knowledge) needs <see cref="HttpVersionPolicy.RequestVersionExact"/>.
+    /// </summary>
+    public HttpVersionPolicy HttpVersionPolicy { get; set; } = HttpVersionPolicy.RequestVersionOrLower;
+
     public OfflineModelOptions Offline { get; set; } = new();
 
     /// <summary>The provider that <see cref="Provider"/> resolves to with this configuration.</summary>

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Net;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using OpenAI;
@@ -19,6 +20,8 @@ public static class ModelServiceExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.Provider != ModelProvider.OpenAI || !string.IsNullOrWhiteSpace(o.ApiKey) || o.Endpoint is not null,
                 "Model:Provider is OpenAI but neither Model:ApiKey nor Model:Endpoint is set.")
+            .Validate(o => o.HttpVersion == HttpVersion.Version11 || o.HttpVersion == HttpVersion.Version20,
+                "Model:HttpVersion must be 1.1 or 2.0.")
             .ValidateOnStart();
 
         // The model's HttpClient keeps the defaults' service discovery (Model:Endpoint may name an Aspire resource,
@@ -29,7 +32,13 @@ public static class ModelServiceExtensions
         // RemoveAllResilienceHandlers is marked for evaluation (EXTEXP0001); ModelHttpClientTests fails if it stops working.
 #pragma warning disable EXTEXP0001
         builder.Services.AddHttpClient(HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .RemoveAllResilienceHandlers();
+            .RemoveAllResilienceHandlers()
+            // HTTP/2 where the endpoint offers it (Model:HttpVersion): the replies in flight share a few connections,
+            // and one read of a connection brings the tokens of every reply on it, where HTTP/1.1 needs a connection,
+            // a wake-up and a read per reply per token. A server allows about 100 streams on a connection; more
+            // connections open beyond that rather than the next reply waiting for a stream to end.
+            .UseSocketsHttpHandler((handler, _) => handler.EnableMultipleHttp2Connections = true)
+            .AddHttpMessageHandler(services => new ModelHttpVersionHandler(services.GetRequiredService<IOptions<ModelOptions>>()));
 #pragma warning restore EXTEXP0001
 
         builder.Services.AddChatClient(CreateModel).UseModelMiddleware();
