@@ -43,14 +43,20 @@ internal sealed class Arguments
     /// <summary>
     /// The target named by <c>--target</c>, with <c>--env KEY=VALUE;KEY=VALUE</c> added to ChatApi's environment
     /// (to measure a setting or a feature switch without a code change), and <c>--assembly path/AspireChat.ChatApi.dll</c>
-    /// in place of this checkout's build (to measure a code change against a copy of the build before it).
+    /// in place of this checkout's build (to measure a code change against a copy of the build before it), and
+    /// <c>--model-http 2.0|1.1</c> (by default 2.0 for this checkout's build, 1.1 for another's).
     /// </summary>
     public Processes.Target Target(string fallback)
     {
         var target = Processes.Target.Parse(Text("target", fallback));
         if (_options.TryGetValue("assembly", out var assembly))
         {
-            target = target with { Name = $"{target.Name} [{assembly}]", ChatApiAssembly = Path.GetFullPath(assembly), Build = assembly };
+            target = target with { Name = $"{target.Name} [{assembly}]", ChatApiAssembly = Path.GetFullPath(assembly), Build = assembly, ModelHttpVersion = "1.1" };
+        }
+
+        if (_options.TryGetValue("model-http", out var modelHttp))
+        {
+            target = target with { Name = $"{target.Name} (model over HTTP/{modelHttp})", ModelHttpVersion = Processes.Target.ParseModelHttpVersion(modelHttp) };
         }
 
         if (!_options.TryGetValue("env", out var pairs))

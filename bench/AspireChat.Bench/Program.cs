@@ -38,6 +38,7 @@ internal static class Program
 
               pinned [--baseline NAME=path/to/AspireChat.ChatApi.dll] [--levels 250,500,1000] [--errors-at 2000]
                      [--stores memory,redis,cluster] [--redis-core harness|server] [--quick] [--out docs/benchmarks.md]
+                     [--model-http 2.0|1.1]                   how this build calls the mock (baselines: 1.1)
                                                               ChatApi on core 0, the harness on core 1 (issue 18's method);
                                                               bench/run.sh builds the baseline and runs this
               sweep  [--out docs/benchmarks.md] [--quick]   every scenario on shared cores; writes the report and its charts
@@ -47,6 +48,7 @@ internal static class Program
               run    --target direct|chatapi|redis|proxy --users 10 [--turns 3 | --duration 10s] [--repeat 1]
                      [--ttft 200ms --interval 20ms --tokens 50] [--pin true] [--env K=V;K=V]
                      [--assembly path/to/AspireChat.ChatApi.dll]   another build of ChatApi than this checkout's
+                     [--model-http 2.0|1.1]                   how ChatApi calls the mock (default 2.0; 1.1 with --assembly)
               idle   --target chatapi|redis|proxy --connections 10000 [--settle 5s] [--cold true] [--pin true]
             """);
         return 2;

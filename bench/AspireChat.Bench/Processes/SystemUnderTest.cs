@@ -80,10 +80,15 @@ internal sealed class SystemUnderTest : IAsyncDisposable
             return;
         }
 
+        var overHttp2 = Target.ModelHttpVersion == "2.0";
         var environment = new Dictionary<string, string?>
         {
             ["Model__Provider"] = "openai",
-            ["Model__Endpoint"] = mock.BaseAddress.ToString(),
+            // The mock's HTTP/2 port speaks HTTP/2 from the first byte (in cleartext there is no TLS handshake to
+            // offer it in), so ChatApi asks for exactly that: what it does over TLS to a provider that offers it.
+            ["Model__Endpoint"] = (overHttp2 ? mock.Http2BaseAddress : mock.BaseAddress).ToString(),
+            ["Model__HttpVersion"] = Target.ModelHttpVersion,
+            ["Model__HttpVersionPolicy"] = overHttp2 ? "RequestVersionExact" : "RequestVersionOrLower",
             ["Model__ApiKey"] = "bench",
             ["Model__Name"] = model,
             // The benchmark is one client opening thousands of sockets: the per-client limits must not throttle it.

@@ -67,6 +67,17 @@ public sealed record Target(string Name, Route Route, Store Store)
     /// <summary>Which build of ChatApi runs: <c>current</c>, or the commit <see cref="ChatApiAssembly"/> was built from.</summary>
     public string Build { get; init; } = "current";
 
+    /// <summary>
+    /// The HTTP version ChatApi asks of the mock: <c>2.0</c>, on the mock's HTTP/2-only port, or <c>1.1</c>.
+    /// ChatApi before Model:HttpVersion (the baselines) speaks HTTP/1.1 only.
+    /// </summary>
+    public string ModelHttpVersion { get; init; } = "2.0";
+
+    /// <summary>Reads <c>--model-http</c>: <c>2.0</c> or <c>1.1</c>.</summary>
+    public static string ParseModelHttpVersion(string text) => text is "2.0" or "1.1"
+        ? text
+        : throw new ArgumentException($"Unknown model HTTP version '{text}': use 2.0 or 1.1.", nameof(text));
+
     /// <summary>Extra environment for ChatApi in this configuration.</summary>
     public IReadOnlyDictionary<string, string?> ChatApiEnvironment { get; init; } = new Dictionary<string, string?>();
 

@@ -25,7 +25,7 @@ internal static class PinnedVerb
             CpuAffinity.ParseList(arguments.Text("harness-core", "1")),
             arguments.Text("redis-core", "harness") == "server");
         var levels = arguments.Text("levels", quick ? "250,1000" : "250,500,1000").Split(',').Select(int.Parse).ToArray();
-        var builds = Builds(arguments.Text("baseline", ""));
+        var builds = Builds(arguments.Text("baseline", ""), Target.ParseModelHttpVersion(arguments.Text("model-http", "2.0")));
         var stores = arguments.Text("stores", "memory,redis").Split(',').Select(Stores.Parse).ToArray();
         var maxWarmUp = arguments.Duration("max-warm-up", quick ? TimeSpan.FromSeconds(60) : TimeSpan.FromSeconds(300));
         var results = new PinnedResults
@@ -81,14 +81,17 @@ internal static class PinnedVerb
         return results.NotMeasured.Count == 0 ? 0 : 1;
     }
 
-    /// <summary>This checkout's ChatApi, then each <c>name=path/to/AspireChat.ChatApi.dll</c> of <c>--baseline</c>.</summary>
-    private static List<Target> Builds(string baselines)
+    /// <summary>
+    /// This checkout's ChatApi (calling the mock over <paramref name="modelHttpVersion"/>), then each
+    /// <c>name=path/to/AspireChat.ChatApi.dll</c> of <c>--baseline</c>, over HTTP/1.1: the only version they speak.
+    /// </summary>
+    private static List<Target> Builds(string baselines, string modelHttpVersion)
     {
-        List<Target> builds = [Target.ChatApiInMemory with { Build = "current" }];
+        List<Target> builds = [Target.ChatApiInMemory with { Build = "current", ModelHttpVersion = modelHttpVersion }];
         foreach (var baseline in baselines.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var (name, path) = baseline.Split('=', 2) is [var n, var p] ? (n, p) : throw new ArgumentException($"--baseline takes name=path/to/AspireChat.ChatApi.dll, not '{baseline}'.");
-            builds.Add(Target.ChatApiInMemory with { Build = name, ChatApiAssembly = File.Exists(path) ? Path.GetFullPath(path) : throw new FileNotFoundException($"No ChatApi build at {path}.") });
+            builds.Add(Target.ChatApiInMemory with { Build = name, ModelHttpVersion = "1.1", ChatApiAssembly = File.Exists(path) ? Path.GetFullPath(path) : throw new FileNotFoundException($"No ChatApi build at {path}.") });
         }
 
         return builds;
