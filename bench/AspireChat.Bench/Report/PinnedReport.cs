@@ -82,6 +82,7 @@ public static class PinnedReport
 
         md.AppendLine(Invariant($"{results.Cores}. The mock paces each stream at {results.Paced}; each user sends {results.TurnsPerUser} messages one after another, the users starting over one second. *CPU per chunk* is a process's CPU time (utime + stime from `/proc`) over the chunks the users received in the same window. Each ChatApi build is warmed at {results.Levels[0]:N0} streams until a round compiles at most {results.QuietCompiles} methods (counted from the runtime's perf map, `DOTNET_PerfMapEnabled=3`), then measured at each load in the same process; *compiled* is what the JIT still compiled during the window. *Added* is ChatApi's percentile minus the floor's (the same users reading the mock directly) at the same load, given only where the floor is clean (first-chunk p99 ≤ {CleanFloorP99Milliseconds:0} ms)."));
         md.AppendLine();
+        AppendModelTransport(md, results);
         AppendHeadline(md, results);
         AppendClusterBesideNode(md, results);
         AppendFloor(md, results);
@@ -148,6 +149,19 @@ public static class PinnedReport
         Row(md, results, "memory per idle WebSocket, cold (KiB)", b => results.Idle.FirstOrDefault(i => i.Target.Build == b && i.Method == "cold")?.BytesPerConnection / 1024, "F1");
         md.AppendLine();
         AppendHarnessBoundCeilings(md, results);
+    }
+
+    /// <summary>
+    /// How each build called the mock: over HTTP/2 a few connections carry every stream, over HTTP/1.1 each stream
+    /// has its own, so the two are different work for ChatApi and the report says which each build did.
+    /// </summary>
+    private static void AppendModelTransport(StringBuilder md, PinnedResults results)
+    {
+        var transports = results.Runs.Where(r => r.Target.Route != Route.DirectToMock)
+            .GroupBy(r => r.Target.Build)
+            .Select(build => $"`{build.Key}` over {(build.First().Target.ModelHttpVersion == "2.0" ? "HTTP/2" : "HTTP/1.1")}");
+        md.AppendLine(Invariant($"ChatApi calls the mock with the OpenAI SDK: {string.Join(", ", transports)}. Over HTTP/2 it uses the mock's HTTP/2-only port (cleartext with prior knowledge, since without TLS there is no handshake to offer HTTP/2 in), as it would over TLS to a provider that offers HTTP/2; builds before `Model:HttpVersion` speak HTTP/1.1 only. The floor reads the mock over HTTP/1.1."));
+        md.AppendLine();
     }
 
     /// <summary>
