@@ -62,6 +62,34 @@ public sealed class ReplyTelemetryContractTests
     }
 
     [Fact]
+    public async Task TheModelCallsSpanOverHttp2IsTheOneOverHttp11()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var otlp = await OtlpReceiver.StartAsync(cancellationToken);
+        await using var mock = await MockOpenAIServer.StartAsync(MockOpenAIOptions.Instant(tokenCount: 6), cancellationToken);
+        Dictionary<string, string?> OverHttp(Uri endpoint, string policy) => new()
+        {
+            ["Model__Provider"] = "openai",
+            ["Model__Endpoint"] = endpoint.ToString(),
+            ["Model__HttpVersionPolicy"] = policy,
+            ["Model__ApiKey"] = "contract-test-key",
+            ["Model__Name"] = "gpt-4o-mini",
+        };
+
+        var http11 = await ReplySpanAsync(otlp, OverHttp(mock.BaseAddress, "RequestVersionOrLower"), cancellationToken);
+        var http2 = await ReplySpanAsync(otlp, OverHttp(mock.Http2BaseAddress, "RequestVersionExact"), cancellationToken);
+
+        Assert.Equal(["HTTP/1.1", "HTTP/2"], mock.Requests.Select(r => r.Protocol));
+        Assert.Equal(http11.ModelCall.Name, http2.ModelCall.Name);
+        Assert.Equal(http11.ModelCall.Kind, http2.ModelCall.Kind);
+        Assert.Equal(http11.ModelCall.ScopeName, http2.ModelCall.ScopeName);
+        Assert.Equal(http11.ModelCall.Attributes.Keys.Order(StringComparer.Ordinal), http2.ModelCall.Attributes.Keys.Order(StringComparer.Ordinal));
+        string[] sameValues = ["gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model", "gen_ai.response.finish_reasons", "gen_ai.usage.output_tokens"];
+        Assert.All(sameValues, name => Assert.Equal(http11.ModelCall.Attribute(name), http2.ModelCall.Attribute(name)));
+        Assert.Equal(http11.Reply.Attributes.Keys.Order(StringComparer.Ordinal), http2.Reply.Attributes.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ChatApiExportsTheGenAIAndStreamingMetrics()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
