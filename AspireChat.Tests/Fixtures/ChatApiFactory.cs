@@ -19,6 +19,27 @@ public sealed class ChatApiFactory(Dictionary<string, string?>? settings = null,
         ["Model:Offline:TokensPerSecond"] = "0",
     };
 
+    /// <summary>
+    /// ChatApi calling an OpenAI-compatible <paramref name="endpoint"/> (the mock) for <paramref name="model"/>, with
+    /// retries 10 ms apart; <paramref name="extra"/> adds or overrides settings.
+    /// </summary>
+    public static ChatApiFactory OverOpenAI(Uri endpoint, string model, Dictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Model:Endpoint"] = endpoint.ToString(),
+            ["Model:ApiKey"] = "test-key",
+            ["Model:Name"] = model,
+            ["Model:RetryWait"] = "00:00:00.010",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return new ChatApiFactory(settings);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in s_defaults.Concat(settings ?? []).GroupBy(p => p.Key).Select(g => g.Last()))

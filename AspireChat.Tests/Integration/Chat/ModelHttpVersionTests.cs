@@ -89,23 +89,6 @@ public sealed class ModelHttpVersionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AStreamThatBreaksOverHttp2KeepsAndMarksThePartialReply()
-    {
-        // The server resets the one stream (RST_STREAM), not the connection: the reply ends as over HTTP/1.1.
-        await using var chat = Factory(_mock.Http2BaseAddress, "fault-reset-after-3", Exact);
-        var cookie = await chat.NewOwnerCookieAsync();
-        await using var socket = await chat.ConnectAsync(cookie);
-
-        await socket.SendMessageAsync("break please");
-        var frames = await socket.ReceiveReplyAsync();
-
-        Assert.Equal(MockTokens.ExpectedText(3), ChatSocketClient.TextOf(frames));
-        Assert.Equal(["error", "end"], ChatSocketClient.TypesOf(frames).TakeLast(2));
-        var saved = await chat.GetConversationAsync(cookie, (string)frames[0]["conversationId"]!);
-        Assert.Equal((MockTokens.ExpectedText(3), "error"), ((string?)saved!["messages"]![1]!["content"], (string?)saved["messages"]![1]!["finishReason"]));
-    }
-
-    [Fact]
     public async Task AskingExactlyForHttp2OfAnHttp11EndpointFailsTheReplyAndKeepsTheMessage()
     {
         await using var chat = Factory(_mock.BaseAddress, "gpt-test", new() { ["Model:HttpVersionPolicy"] = "RequestVersionExact", ["Model:MaxAttempts"] = "1" });
@@ -192,20 +175,6 @@ public sealed class ModelHttpVersionTests : IAsyncLifetime
         return true;
     }
 
-    private static ChatApiFactory Factory(Uri endpoint, string model, Dictionary<string, string?>? extra = null)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Model:Endpoint"] = endpoint.ToString(),
-            ["Model:ApiKey"] = "test-key",
-            ["Model:Name"] = model,
-            ["Model:RetryWait"] = "00:00:00.010",
-        };
-        foreach (var (key, value) in extra ?? [])
-        {
-            settings[key] = value;
-        }
-
-        return new ChatApiFactory(settings);
-    }
+    private static ChatApiFactory Factory(Uri endpoint, string model, Dictionary<string, string?>? extra = null) =>
+        ChatApiFactory.OverOpenAI(endpoint, model, extra);
 }
