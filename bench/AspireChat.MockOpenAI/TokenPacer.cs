@@ -15,11 +15,14 @@ internal sealed class TokenPacer : IDisposable
     private readonly List<(PacedWait Wait, short Version)> _due = [];
     private readonly object _lock = new();
     private readonly Thread _thread;
+    private readonly TimeProvider _clock;
     private long _earliest = long.MaxValue;
     private bool _stopped;
 
-    public TokenPacer()
+    /// <param name="clock">Where timestamps come from; tests pass a clock that lags to stand in for a preempted thread.</param>
+    public TokenPacer(TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         _thread = new Thread(Run) { IsBackground = true, Name = "Mock token pacer" };
         _thread.Start();
     }
@@ -35,7 +38,11 @@ internal sealed class TokenPacer : IDisposable
             Monitor.PulseAll(_lock);
         }
 
-        _thread.Join();
+        // A wait's continuation runs on the pacer's thread; if it is the one disposing, joining would wait for itself.
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
     }
 
     internal void Enqueue(PacedWait wait, short version, long dueTimestamp)
@@ -59,16 +66,17 @@ internal sealed class TokenPacer : IDisposable
         {
             lock (_lock)
             {
-                while (!_stopped && !TakeDue())
+                // One reading of the clock sizes both what is due and the sleep. Read twice, a deadline could pass in
+                // between (the thread preempted on a busy core): the sleep came out negative, and -1 ms is "forever".
+                var now = _clock.GetTimestamp();
+                while (!_stopped && !TakeDue(now))
                 {
+                    // Every deadline left is after now: the sleep is at least 1 ms, or until an earlier one arrives.
                     _earliest = _queue.TryPeek(out _, out var next) ? next : long.MaxValue;
-                    var wait = _earliest == long.MaxValue
+                    Monitor.Wait(_lock, _earliest == long.MaxValue
                         ? Timeout.Infinite
-                        : (int)Math.Ceiling(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _earliest).TotalMilliseconds);
-                    if (wait != 0)
-                    {
-                        Monitor.Wait(_lock, wait);
-                    }
+                        : (int)Math.Ceiling(_clock.GetElapsedTime(now, _earliest).TotalMilliseconds));
+                    now = _clock.GetTimestamp();
                 }
 
                 if (_stopped)
@@ -87,9 +95,10 @@ internal sealed class TokenPacer : IDisposable
         }
     }
 
-    private bool TakeDue()
+    internal long Now => _clock.GetTimestamp();
+
+    private bool TakeDue(long now)
     {
-        var now = Stopwatch.GetTimestamp();
         while (_queue.TryPeek(out var entry, out var due) && due <= now)
         {
             _queue.Dequeue();
@@ -111,7 +120,7 @@ internal sealed class PacedWait(TokenPacer pacer) : IValueTaskSource
     /// <summary>Completes when <paramref name="dueTimestamp"/> (a <see cref="Stopwatch"/> timestamp) has passed, or throws when cancelled first.</summary>
     public ValueTask UntilAsync(long dueTimestamp, CancellationToken cancellationToken)
     {
-        if (Stopwatch.GetTimestamp() >= dueTimestamp)
+        if (pacer.Now >= dueTimestamp)
         {
             return ValueTask.CompletedTask;
         }
