@@ -4,7 +4,8 @@
 # artifacts/baselines/, run the same scenarios in the same run; the figures go side by side into docs/benchmarks.md.
 #   bench/run.sh                        this build and 2b598c5 (30 to 60 minutes: each of the 8 ChatApi processes is
 #                                       warmed until its JIT is quiet, up to 5 minutes each)
-#   bench/run.sh --quick                fewer loads, a shorter warm-up and fewer idle connections, to try the method
+#   bench/run.sh --quick                fewer loads, a shorter warm-up (up to 150 s a process) and fewer idle
+#                                       connections, to try the method or check a change
 #   bench/run.sh --baseline abc1234     another baseline commit (several: --baseline abc1234,def5678)
 #   bench/run.sh --no-baseline          this build only
 #   bench/run.sh --sweep [--quick]      the older sweep on shared cores (issue 7), which writes the rest of the file
