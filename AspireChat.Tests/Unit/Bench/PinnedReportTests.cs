@@ -58,6 +58,23 @@ public sealed class PinnedReportTests
     }
 
     [Fact]
+    public void TheCeilingIsTheMedianOfItsWindowsAndEveryWindowIsListed()
+    {
+        var results = Results();
+        List<PinnedRun> windows = [.. new long[] { 200_000, 280_000, 240_000, 220_000, 260_000 }.Select(chunks => Ceiling(Current, mockCpu: 30, generatorCpu: 10, chunks))];
+        results.CeilingWindowRuns.AddRange(windows);
+        results.Runs.Add(PinnedRun.Median(windows));
+
+        var markdown = PinnedReport.Markdown(results);
+
+        Assert.Equal(240_000, PinnedRun.Median(windows).Result.Chunks);
+        Assert.Equal(200_000, PinnedRun.Median([windows[0], windows[1]]).Result.Chunks);
+        Assert.Contains("| relay ceiling, in memory: chunks per ChatApi CPU-second | 121,212 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("Each relay ceiling is the median of 5 windows of 6 s", markdown, StringComparison.Ordinal);
+        Assert.Contains("- ChatApi current, in-memory: 101,010, 111,111, **121,212**, 131,313, 141,414", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OtherWorkIsJudgedByCpuTimeBeyondTheBenchmarksOwnProcessesNotByTheLoadAverage()
     {
         var results = Results();
@@ -202,9 +219,9 @@ public sealed class PinnedReportTests
     };
 
     /// <summary>A ceiling window at 50 streams with ChatApi at 99% of its core and the harness's processes as given.</summary>
-    private static PinnedRun Ceiling(Target target, double mockCpu, double generatorCpu)
+    private static PinnedRun Ceiling(Target target, double mockCpu, double generatorCpu, long chunks = 240_000)
     {
-        var run = Run(target, 50, chatApiCpu: 99, chunks: 240_000);
+        var run = Run(target, 50, chatApiCpu: 99, chunks: chunks);
         List<ProcessUsage> processes = [new ProcessUsage("mock", mockCpu, 80 << 20, 80 << 20), new ProcessUsage("load generator", generatorCpu, 90 << 20, 90 << 20), run.Result.Process("ChatApi")!];
         return run with { Scenario = "ceiling", Result = run.Result with { Processes = processes } };
     }

@@ -148,7 +148,30 @@ public static class PinnedReport
         Row(md, results, "memory per idle WebSocket, settled (KiB)", b => results.Idle.FirstOrDefault(i => i.Target.Build == b && i.Method == "settled")?.BytesPerConnection / 1024, "F1");
         Row(md, results, "memory per idle WebSocket, cold (KiB)", b => results.Idle.FirstOrDefault(i => i.Target.Build == b && i.Method == "cold")?.BytesPerConnection / 1024, "F1");
         md.AppendLine();
+        AppendCeilingWindows(md, results);
         AppendHarnessBoundCeilings(md, results);
+    }
+
+    /// <summary>Every ceiling window, lowest first, the median the headline takes in bold.</summary>
+    private static void AppendCeilingWindows(StringBuilder md, PinnedResults results)
+    {
+        var byTarget = results.CeilingWindowRuns.GroupBy(w => w.Target).ToList();
+        if (byTarget.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine(Invariant($"Each relay ceiling is the median of {results.CeilingWindows} windows of {results.CeilingDuration.TotalSeconds:0} s in one warmed process (chunks per ChatApi CPU-second, lowest first):"));
+        md.AppendLine();
+        foreach (var windows in byTarget)
+        {
+            var median = PinnedRun.Median([.. windows]);
+            var figures = windows.OrderBy(w => w.ChunksPerChatApiCpuSecond)
+                .Select(w => ReferenceEquals(w, median) ? Invariant($"**{w.ChunksPerChatApiCpuSecond:N0}**") : Invariant($"{w.ChunksPerChatApiCpuSecond:N0}"));
+            md.AppendLine(Invariant($"- {windows.Key.Name}: {string.Join(", ", figures)}"));
+        }
+
+        md.AppendLine();
     }
 
     /// <summary>

@@ -39,6 +39,13 @@ public sealed record PinnedRun(Target Target, string Scenario, int Users, LoadRe
     /// <summary>Chunks delivered per second of ChatApi's CPU (the ceiling's figure).</summary>
     public double ChunksPerChatApiCpuSecond => 1e6 / ChatApiMicrosecondsPerChunk;
 
+    /// <summary>The window in the middle by chunks per ChatApi CPU-second (of an even count, the lower of the two).</summary>
+    public static PinnedRun Median(IReadOnlyList<PinnedRun> windows)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(windows.Count);
+        return windows.OrderBy(w => w.ChunksPerChatApiCpuSecond).ElementAt((windows.Count - 1) / 2);
+    }
+
     public static double MicrosecondsPerChunk(LoadResult result, string process)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -87,6 +94,9 @@ public sealed class PinnedResults
 
     public required TimeSpan CeilingDuration { get; init; }
 
+    /// <summary>Ceiling windows per build and store, in one warmed process; <see cref="Runs"/> holds their median.</summary>
+    public int CeilingWindows { get; init; } = 5;
+
     public required int TurnsPerUser { get; init; }
 
     /// <summary>The builds compared, the current one first (<c>current</c>, then commits).</summary>
@@ -101,6 +111,9 @@ public sealed class PinnedResults
     public int QuietCompiles { get; init; } = 10;
 
     public List<PinnedRun> Runs { get; } = [];
+
+    /// <summary>Every ceiling window, the median's included.</summary>
+    public List<PinnedRun> CeilingWindowRuns { get; } = [];
 
     public List<WarmUp> WarmUps { get; } = [];
 
