@@ -4,7 +4,7 @@ namespace AspireChat.Bench;
 
 /// <summary>
 /// The load generator and benchmark driver (docs/benchmarks.md):
-/// <c>dotnet run -c Release --project bench/AspireChat.Bench -- sweep|smoke|run|idle [options]</c>.
+/// <c>dotnet run -c Release --project bench/AspireChat.Bench -- sweep|smoke|run|idle|pinned|report|gc [options]</c>.
 /// </summary>
 internal static class Program
 {
@@ -27,6 +27,7 @@ internal static class Program
             "sweep" => await SweepVerb.RunAsync(arguments, cancellation.Token),
             "pinned" => await PinnedVerb.RunAsync(arguments, cancellation.Token),
             "report" => ReportVerb.Run(arguments),
+            "gc" => await GcVerb.RunAsync(arguments, cancellation.Token),
             _ => Help(),
         };
     }
@@ -50,6 +51,9 @@ internal static class Program
                      [--assembly path/to/AspireChat.ChatApi.dll]   another build of ChatApi than this checkout's
                      [--model-http 2.0|1.1]                   how ChatApi calls the mock (default 2.0; 1.1 with --assembly)
               idle   --target chatapi|redis|proxy --connections 10000 [--settle 5s] [--cold true] [--pin true]
+              gc     --pid N [--duration 15s] [--out gc.nettrace] | --trace gc.nettrace
+                                                              a running process's collections over a window: pauses by
+                                                              generation, the long ones, the heap (bench/profile.sh)
             """);
         return 2;
     }
