@@ -15,7 +15,9 @@ COMPONENTS = [
     ("model: Microsoft.Extensions.AI (adapter, OpenTelemetry and logging clients)", lambda comm, leaf, m: m and "[Microsoft.Extensions.AI" in m),
     ("model: HttpClient", lambda comm, leaf, m: m and ("[System.Net.Http]" in m or "[Microsoft.Extensions.Http]" in m)),
     ("System.Text.Json", lambda comm, leaf, m: m and "[System.Text.Json]" in m),
-    ("Redis: StackExchange.Redis, System.IO.Pipelines", lambda comm, leaf, m: m and ("[StackExchange.Redis]" in m or "[Pipelines.Sockets.Unofficial]" in m or "[System.IO.Pipelines]" in m)),
+    ("Redis: StackExchange.Redis", lambda comm, leaf, m: m and ("[StackExchange.Redis]" in m or "[Pipelines.Sockets.Unofficial]" in m)),
+    # Kestrel's connections read and write through pipes as Redis' client does: on the in-memory route they are Kestrel's.
+    ("System.IO.Pipelines (Kestrel's connections, and Redis' client)", lambda comm, leaf, m: m and "[System.IO.Pipelines]" in m),
     ("ChatApi's own code", lambda comm, leaf, m: m and "[AspireChat." in m),
     ("WebSockets, Kestrel, ASP.NET Core", lambda comm, leaf, m: m and ("[Microsoft.AspNetCore" in m or "[System.Net.WebSockets]" in m)),
     ("sockets (SocketAsyncEngine, NetworkStream)", lambda comm, leaf, m: m and "[System.Net.Sockets]" in m),
