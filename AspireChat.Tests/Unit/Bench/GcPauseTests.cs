@@ -21,8 +21,9 @@ public sealed class GcPauseTests
 
             var (pauses, windowMs) = GcPauseRecorder.Read(path);
 
-            // Other tests run in this process and may collect too, so look for these two among what was recorded.
-            Assert.Contains(pauses, p => p is { Generation: 0, Reason: "Induced" });
+            // Other tests run in this process and may collect too, so look for these two among what was recorded. The
+            // collector may take an induced gen0 collection up to gen1 when gen1's budget is spent, so either counts.
+            Assert.Contains(pauses, p => p is { Generation: 0 or 1, Reason: "Induced" });
             var full = Assert.Single(pauses, p => p is { Generation: 2, Reason: "InducedCompacting" });
             Assert.True(full.PauseMs > 0, $"pause {full.PauseMs} ms");
             Assert.True(full.HeapAfterMB > 0, $"heap after {full.HeapAfterMB} MB");
