@@ -105,17 +105,20 @@ public sealed class FindShareRateTests(BrowserFixture browser, FastChatSite web)
         Assert.Null(await reader.EvaluateAsync<object?>("window.pwned"));
         Assert.Empty(await stranger.CookiesAsync());
 
-        // The reader copies it into a conversation of their own. What became of the copy's request, for a failure to name
-        // (this step has timed out under load without saying whether the request left, failed or never answered).
+        // The reader copies it into a conversation of their own. What became of the copy's request and of the navigation
+        // after it, for a failure to name: this step has timed out under load with the copy answered 201 and no notice,
+        // so whether its body arrived ("finished") and whether the page's navigation left are what is still unknown.
         ConcurrentQueue<string> copyRequest = new();
-        reader.Request += (_, request) => Note(request.Url, $"sent {request.Method}");
-        reader.Response += (_, response) => Note(response.Url, $"answered {response.Status}");
-        reader.RequestFailed += (_, request) => Note(request.Url, $"failed ({request.Failure})");
-        void Note(string url, string what)
+        reader.Request += (_, request) => Note(request, $"sent {request.Method}");
+        reader.Response += (_, response) => Note(response.Request, $"answered {response.Status}");
+        reader.RequestFinished += (_, request) => Note(request, "finished");
+        reader.RequestFailed += (_, request) => Note(request, $"failed ({request.Failure})");
+        void Note(IRequest request, string what)
         {
-            if (url.EndsWith("/copy", StringComparison.Ordinal))
+            if (request.Url.EndsWith("/copy", StringComparison.Ordinal) || request.IsNavigationRequest)
             {
-                copyRequest.Enqueue($"{what} at {DateTime.UtcNow:HH:mm:ss.fff}");
+                var which = request.IsNavigationRequest ? $"navigation to {new Uri(request.Url).PathAndQuery} " : "";
+                copyRequest.Enqueue($"{which}{what} at {DateTime.UtcNow:HH:mm:ss.fff}");
             }
         }
 
@@ -128,7 +131,7 @@ public sealed class FindShareRateTests(BrowserFixture browser, FastChatSite web)
         catch (TimeoutException)
         {
             // Say why: the page shows the copy's failure in its notice.
-            Assert.Fail($"The copy did not navigate by {DateTime.UtcNow:HH:mm:ss.fff}. Its request: {(copyRequest.IsEmpty ? "never sent" : string.Join(", ", copyRequest))}. Notice: \"{await reader.Locator("#notice").TextContentAsync()}\"; page errors: {string.Join("; ", problems)}.");
+            Assert.Fail($"The copy did not navigate by {DateTime.UtcNow:HH:mm:ss.fff}. Its requests: {(copyRequest.IsEmpty ? "never sent" : string.Join(", ", copyRequest))}. Notice: \"{await reader.Locator("#notice").TextContentAsync()}\"; page errors: {string.Join("; ", problems)}.");
         }
         await Expect(reader.Locator(".message.user .body")).ToHaveTextAsync([$"Share this: {Payload}", "And a **second** question"], new() { Timeout = 10_000 });
         await Expect(reader.Locator("#conversations .conversation")).ToHaveCountAsync(1);
