@@ -125,13 +125,16 @@ public sealed class FindShareRateTests(BrowserFixture browser, FastChatSite web)
         await reader.GetByRole(AriaRole.Button, new() { Name = "Continue in a chat of your own" }).ClickAsync();
         try
         {
-            // The navigation is what is asserted; the new page's content is awaited below.
-            await reader.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/\?c="), new() { WaitUntil = WaitUntilState.Commit });
+            // The navigation is what is asserted; the new page's content is awaited below. The address is polled, which
+            // needs no navigation or load event to be seen. WaitForURLAsync (commit) timed out here in CI with the copy
+            // answered 201 and no notice; a 3 s delay before calling it did not reproduce that, so the cause is open,
+            // and the requests noted above say whether the copy's body arrived and the navigation left.
+            await Expect(reader).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/\?c="), new() { Timeout = 30_000 });
         }
-        catch (TimeoutException)
+        catch (PlaywrightException)
         {
             // Say why: the page shows the copy's failure in its notice.
-            Assert.Fail($"The copy did not navigate by {DateTime.UtcNow:HH:mm:ss.fff}. Its requests: {(copyRequest.IsEmpty ? "never sent" : string.Join(", ", copyRequest))}. Notice: \"{await reader.Locator("#notice").TextContentAsync()}\"; page errors: {string.Join("; ", problems)}.");
+            Assert.Fail($"The copy did not navigate by {DateTime.UtcNow:HH:mm:ss.fff}: the page is at {reader.Url}. Its requests: {(copyRequest.IsEmpty ? "never sent" : string.Join(", ", copyRequest))}. Notice: \"{await reader.Locator("#notice").TextContentAsync()}\"; page errors: {string.Join("; ", problems)}.");
         }
         await Expect(reader.Locator(".message.user .body")).ToHaveTextAsync([$"Share this: {Payload}", "And a **second** question"], new() { Timeout = 10_000 });
         await Expect(reader.Locator("#conversations .conversation")).ToHaveCountAsync(1);
